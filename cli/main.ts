@@ -1,0 +1,37 @@
+/** The `jalad` command: parses arguments and calls one pipeline. */
+import { Command, CommanderError } from "commander";
+import { readFileSync } from "node:fs";
+import { registerModelCommands } from "./commands/model.js";
+import { ExitCode, describeFailure } from "./errors.js";
+
+const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+
+/** Builds the command tree (exported for tests). */
+export function buildProgram(): Command {
+  const program = new Command("jalad")
+    .description("split-DNN video analytics: run the front of a model at the camera, the rest in the cloud")
+    .version(pkg.version)
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+  registerModelCommands(program);
+  for (const c of program.commands) c.exitOverride();
+  program.commands.forEach((c) => c.commands.forEach((s) => s.exitOverride()));
+  return program;
+}
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit status. */
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync([...argv], { from: "user" });
+    return ExitCode.Ok;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return ExitCode.Ok;
+      return ExitCode.Usage; // commander already printed the one-line error
+    }
+    const { line, exitCode } = describeFailure(e);
+    process.stderr.write(`jalad: ${line}\n`);
+    if (process.env.JALAD_DEBUG === "1" && e instanceof Error) process.stderr.write(`${e.stack ?? ""}\n`);
+    return exitCode;
+  }
+}
