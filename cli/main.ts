@@ -6,6 +6,14 @@ import { ExitCode, describeFailure } from "./errors.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
+/** Every runnable command path with its usage, e.g. "model inspect [options] <model>". */
+function leafCommands(cmd: Command, prefix = ""): string[] {
+  return cmd.commands.flatMap((c) => {
+    const path = `${prefix}${c.name()}`;
+    return c.commands.length > 0 ? leafCommands(c, `${path} `) : [`${path} ${c.usage()}`.padEnd(48) + c.description()];
+  });
+}
+
 /** Builds the command tree (exported for tests). */
 export function buildProgram(): Command {
   const program = new Command("jalad")
@@ -14,6 +22,7 @@ export function buildProgram(): Command {
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
   registerModelCommands(program);
+  program.addHelpText("after", () => `\nAll commands:\n${leafCommands(program).map((l) => `  jalad ${l}`).join("\n")}\n`);
   for (const c of program.commands) c.exitOverride();
   program.commands.forEach((c) => c.commands.forEach((s) => s.exitOverride()));
   return program;

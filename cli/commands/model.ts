@@ -74,7 +74,8 @@ export function registerModelCommands(program: Command): void {
     .option("--json", "print the cuts as a JSON array")
     .action(async (modelArg: string, flags: AnalyzeFlags & { json?: boolean }) => {
       const a = await analyze(modelArg, flags);
-      if (flags.json === true) console.log(JSON.stringify(a.analysis.cuts.map(cutJson), null, 1));
+      // One cut per line: greppable, and still one JSON array.
+      if (flags.json === true) console.log(`[\n${a.analysis.cuts.map((c) => JSON.stringify(cutJson(c))).join(",\n")}\n]`);
       else printTable(a);
     });
 

@@ -31,7 +31,7 @@ export async function probeShapes(loaded: LoadedModel, index: GraphIndex, shapes
   const { bytes, names } = buildProbeModel(loaded, index);
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: options.threads ?? 0, graphOptimizationLevel: "basic", logSeverityLevel: 3 });
+    session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: options.threads ?? 0, graphOptimizationLevel: "basic", logSeverityLevel: 4 });
   } catch (e) {
     throw ortLoadError(loaded.source, e);
   }
@@ -48,7 +48,7 @@ export async function probeShapes(loaded: LoadedModel, index: GraphIndex, shapes
     }
     let out: ort.InferenceSession.ReturnType;
     try {
-      out = await session.run(feeds, names);
+      out = await session.run(feeds, names, { logSeverityLevel: 4 });
     } catch (e) {
       const msg = e instanceof Error ? e.message.split("\n")[0] ?? "" : String(e);
       throw new ModelError(ModelErrorCode.BadInputShape, `${loaded.source}: the model does not run at input shape ${[...shapes].map(([k, d]) => `${k}=${d.join("x")}`).join(", ")}: ${msg.slice(0, 300)}`, { cause: e });
