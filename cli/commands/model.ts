@@ -75,6 +75,9 @@ export function registerModelCommands(program: Command): void {
     .action(async (modelArg: string, flags: AnalyzeFlags & { json?: boolean }) => {
       const a = await analyze(modelArg, flags);
       // One cut per line: greppable, and still one JSON array.
+      if (flags.json === true && a.analysis.uncosted.size > 0) {
+        process.stderr.write(`jalad: note: ops without a cost model, counted by output size: ${[...a.analysis.uncosted].map(([k, n]) => `${k}×${n}`).join(", ")}\n`);
+      }
       if (flags.json === true) console.log(`[\n${a.analysis.cuts.map((c) => JSON.stringify(cutJson(c))).join(",\n")}\n]`);
       else printTable(a);
     });
