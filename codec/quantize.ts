@@ -118,7 +118,8 @@ export function quantize(x: Float32Array, dims: readonly number[], options: Quan
     for (let g = 0; g < groups; g++) {
       const l = Math.min(0, lo[g] as number);
       const h = Math.max(0, hi[g] as number);
-      const s = Math.fround(h > l ? (h - l) / L : 1);
+      const step = Math.fround((h - l) / L);
+      const s = step > 0 ? step : 1; // a constant (or denormal-wide) tensor: any positive step keeps it exact enough
       scale[g] = s;
       zp[g] = Math.min(L, Math.max(0, Math.round(-l / s)));
     }

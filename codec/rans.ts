@@ -69,12 +69,13 @@ export function normalizeFrequencies(counts: Uint32Array, total: number): Uint32
 }
 
 /**
- * Symbols coded per rANS step: small alphabets are packed so that one step codes g symbols of
- * a g·bits ≤ 8-bit group (1 bit: 8 per step, 2: 4, 3 and 4: 2). That halves (or better) the
- * work per symbol, and coding groups can only lower the cost below the per-symbol order-0 bound.
+ * Symbols coded per rANS step: small alphabets are packed so that one step codes g symbols
+ * (1 bit: 4 per step; 2–4 bits: 2). That halves (or better) the work per symbol, coding groups
+ * can only lower the cost below the per-symbol order-0 bound, and the group alphabet stays
+ * ≤ 256 so the frequency table stays small.
  */
 export function groupSize(bits: number): number {
-  return bits <= 4 ? Math.floor(8 / bits) : 1;
+  return bits === 1 ? 4 : bits <= 4 ? 2 : 1;
 }
 
 /** Packs symbols into groups of `g` (the last group zero-padded). */
