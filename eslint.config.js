@@ -23,6 +23,7 @@ export default tseslint.config(
           { target: "./codec", from: ".", except: ["./codec", "./node_modules"], message: "codec/ imports nothing of ours" },
           { target: "./planner", from: ".", except: ["./planner", "./model", "./node_modules"], message: "planner/ imports only model/" },
           { target: "./config", from: ".", except: ["./config", "./node_modules"], message: "config/ imports nothing of ours" },
+          { target: "./tasks", from: ".", except: ["./tasks", "./node_modules"], message: "tasks/ imports nothing of ours" },
           { target: "./services", from: ["./operators", "./pipelines", "./cli"], message: "services/ imports only core folders" },
         ],
       }],

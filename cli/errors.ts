@@ -2,6 +2,7 @@
  * How the CLI ends: typed errors become one line on stderr and an exit status; nothing else
  * prints a stack trace unless JALAD_DEBUG is set.
  */
+import { CodecError } from "../codec/errors.js";
 import { ModelError } from "../model/errors.js";
 
 /** Exit statuses of the `jalad` command. */
@@ -26,7 +27,7 @@ export class CliError extends Error {
 /** Maps any thrown value to the line to print and the exit status. */
 export function describeFailure(e: unknown): { line: string; exitCode: number } {
   if (e instanceof CliError) return { line: e.message, exitCode: e.exitCode };
-  if (e instanceof ModelError) return { line: `${e.code}: ${e.message}`, exitCode: ExitCode.Usage };
+  if (e instanceof ModelError || e instanceof CodecError) return { line: `${e.code}: ${e.message}`, exitCode: ExitCode.Usage };
   const msg = e instanceof Error ? e.message : String(e);
   return { line: `internal error: ${msg.split("\n")[0] ?? ""} (set JALAD_DEBUG=1 for a stack trace)`, exitCode: ExitCode.Internal };
 }

@@ -5,6 +5,9 @@
  */
 import { CodecError, CodecErrorCode } from "./errors.js";
 
+/** Whether this host stores typed arrays little-endian (every platform Node ships on, but checked). */
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
 /** A growable little-endian byte buffer. */
 export class ByteWriter {
   private buf: Uint8Array;
@@ -92,9 +95,14 @@ export class ByteWriter {
     return this.bytes(b);
   }
 
-  /** Copies 16-bit words little-endian. */
+  /** Copies 16-bit words little-endian (a bulk copy on little-endian hosts). */
   u16Array(words: Uint16Array): this {
     this.ensure(words.length * 2);
+    if (LITTLE_ENDIAN) {
+      this.buf.set(new Uint8Array(words.buffer, words.byteOffset, words.byteLength), this.pos);
+      this.pos += words.byteLength;
+      return this;
+    }
     for (let i = 0; i < words.length; i++) {
       const w = words[i] as number;
       this.buf[this.pos++] = w & 0xff;

@@ -78,38 +78,52 @@ export function groupSize(bits: number): number {
   return bits === 1 ? 4 : bits <= 4 ? 2 : 1;
 }
 
-/** Packs symbols into groups of `g` (the last group zero-padded). */
-function packGroups(symbols: Uint16Array, bits: number, g: number): Uint16Array {
-  if (g === 1) return symbols;
+/** Packs symbols into groups of `g` (the last group zero-padded), counting group symbols into `counts`. */
+function packGroups(symbols: Uint16Array, bits: number, g: number, counts: Uint32Array): Uint16Array {
+  if (g === 1) {
+    for (let i = 0; i < symbols.length; i++) {
+      const s = symbols[i] as number;
+      counts[s] = (counts[s] as number) + 1;
+    }
+    return symbols;
+  }
   const n = symbols.length;
   const groups = new Uint16Array(Math.ceil(n / g));
   const full = Math.floor(n / g);
   if (g === 2) {
-    for (let j = 0, i = 0; j < full; j++, i += 2) groups[j] = ((symbols[i] as number) << bits) | (symbols[i + 1] as number);
+    for (let j = 0, i = 0; j < full; j++, i += 2) {
+      const v = ((symbols[i] as number) << bits) | (symbols[i + 1] as number);
+      groups[j] = v;
+      counts[v] = (counts[v] as number) + 1;
+    }
   } else {
     for (let j = 0, i = 0; j < full; j++) {
       let v = 0;
       for (let k = 0; k < g; k++, i++) v = (v << bits) | (symbols[i] as number);
       groups[j] = v;
+      counts[v] = (counts[v] as number) + 1;
     }
   }
   if (full < groups.length) {
     let v = 0;
     for (let k = 0, i = full * g; k < g; k++, i++) v = (v << bits) | (i < n ? (symbols[i] as number) : 0);
     groups[full] = v;
+    counts[v] = (counts[v] as number) + 1;
   }
   return groups;
 }
 
 /** The rANS encode loop over group symbols, two interleaved states; returns the words and states. */
 function encodeStates(sym: Uint16Array, freq: Uint32Array, start: Uint32Array): { x0: number; x1: number; words: Uint16Array } {
+  // Per symbol, interleaved for locality: [frequency, renormalisation bound, 1/frequency, start].
   const alphabet = freq.length;
-  const xmax = new Float64Array(alphabet);
-  const rcp = new Float64Array(alphabet);
+  const tab = new Float64Array(alphabet * 4);
   for (let s = 0; s < alphabet; s++) {
     const f = freq[s] as number;
-    xmax[s] = f * (TWO32 / M);
-    rcp[s] = f > 0 ? 1 / f : 0;
+    tab[4 * s] = f;
+    tab[4 * s + 1] = f * (TWO32 / M);
+    tab[4 * s + 2] = f > 0 ? 1 / f : 0;
+    tab[4 * s + 3] = start[s] as number;
   }
   const n = sym.length;
   const words = new Uint16Array(n + 2);
@@ -117,41 +131,42 @@ function encodeStates(sym: Uint16Array, freq: Uint32Array, start: Uint32Array): 
   let x0 = L;
   let x1 = L;
   let i = n - 1;
-  // x ← (x div f)·M + (x mod f) + start, with the quotient from a reciprocal multiply, corrected.
+  // x ← (x div f)·M + (x mod f) + start, the quotient from a reciprocal multiply (x < 2^32, so
+  // `>>> 0` floors it), corrected when rounding put it one off.
   if ((n & 1) === 1) {
-    const s = sym[i] as number;
-    const f = freq[s] as number;
-    if (x0 >= (xmax[s] as number)) {
+    const k = 4 * (sym[i] as number);
+    const f = tab[k] as number;
+    if (x0 >= (tab[k + 1] as number)) {
       words[--w] = x0 & 0xffff;
       x0 = x0 >>> 16;
     }
-    let q = Math.floor(x0 * (rcp[s] as number));
+    let q = (x0 * (tab[k + 2] as number)) >>> 0;
     let r = x0 - q * f;
     if (r < 0) { q--; r += f; } else if (r >= f) { q++; r -= f; }
-    x0 = q * M + r + (start[s] as number);
+    x0 = q * M + r + (tab[k + 3] as number);
     i--;
   }
   for (; i > 0; i -= 2) {
-    const s1 = sym[i] as number;
-    const f1 = freq[s1] as number;
-    if (x1 >= (xmax[s1] as number)) {
+    const k1 = 4 * (sym[i] as number);
+    const f1 = tab[k1] as number;
+    if (x1 >= (tab[k1 + 1] as number)) {
       words[--w] = x1 & 0xffff;
       x1 = x1 >>> 16;
     }
-    let q1 = Math.floor(x1 * (rcp[s1] as number));
+    let q1 = (x1 * (tab[k1 + 2] as number)) >>> 0;
     let r1 = x1 - q1 * f1;
     if (r1 < 0) { q1--; r1 += f1; } else if (r1 >= f1) { q1++; r1 -= f1; }
-    x1 = q1 * M + r1 + (start[s1] as number);
-    const s0 = sym[i - 1] as number;
-    const f0 = freq[s0] as number;
-    if (x0 >= (xmax[s0] as number)) {
+    x1 = q1 * M + r1 + (tab[k1 + 3] as number);
+    const k0 = 4 * (sym[i - 1] as number);
+    const f0 = tab[k0] as number;
+    if (x0 >= (tab[k0 + 1] as number)) {
       words[--w] = x0 & 0xffff;
       x0 = x0 >>> 16;
     }
-    let q0 = Math.floor(x0 * (rcp[s0] as number));
+    let q0 = (x0 * (tab[k0 + 2] as number)) >>> 0;
     let r0 = x0 - q0 * f0;
     if (r0 < 0) { q0--; r0 += f0; } else if (r0 >= f0) { q0++; r0 -= f0; }
-    x0 = q0 * M + r0 + (start[s0] as number);
+    x0 = q0 * M + r0 + (tab[k0 + 3] as number);
   }
   return { x0, x1, words: words.subarray(w) };
 }
@@ -159,9 +174,10 @@ function encodeStates(sym: Uint16Array, freq: Uint32Array, start: Uint32Array): 
 /** Encodes symbols (each < 2^bits) with static rANS. */
 export function ransEncode(symbols: Uint16Array, bits: number): Uint8Array {
   const g = groupSize(bits);
-  const sym = packGroups(symbols, bits, g);
   const gbits = bits * g;
-  const freq = normalizeFrequencies(histogram(sym, gbits), sym.length);
+  const counts = new Uint32Array(2 ** gbits);
+  const sym = packGroups(symbols, bits, g, counts);
+  const freq = normalizeFrequencies(counts, sym.length);
   const start = new Uint32Array(freq.length);
   let used = 0;
   for (let s = 0, acc = 0; s < freq.length; s++) {
@@ -214,7 +230,11 @@ export function ransDecode(payload: Uint8Array, bits: number, out: Uint16Array):
   let x0 = r.u32("state 0");
   let x1 = r.u32("state 1");
   if (x0 < L || x1 < L) throw new CodecError(CodecErrorCode.CorruptPayload, "ans", "initial state below the renormalisation bound");
-  const sym = g === 1 ? out : new Uint16Array(n);
+  // Groups of 2 (2–4 bits, the common case) are split straight into `out`; others go through `sym`.
+  const pair = g === 2;
+  const pbits = bits;
+  const pmask = (1 << bits) - 1;
+  const sym = g === 1 || pair ? out : new Uint16Array(n);
   const buf = payload;
   let p = r.offset;
   const end = payload.length;
@@ -225,7 +245,10 @@ export function ransDecode(payload: Uint8Array, bits: number, out: Uint16Array):
     const slot0 = x0 & mask;
     const s0 = slot2sym[slot0] as number;
     x0 = (freq[s0] as number) * (x0 >>> SCALE_BITS) + slot0 - (start[s0] as number);
-    sym[i] = s0;
+    if (pair) {
+      sym[2 * i] = s0 >>> pbits;
+      sym[2 * i + 1] = s0 & pmask;
+    } else sym[i] = s0;
     if (x0 < L) {
       if (p + 2 > end) throw early(i);
       x0 = x0 * 65536 + ((buf[p] as number) | ((buf[p + 1] as number) << 8));
@@ -234,7 +257,10 @@ export function ransDecode(payload: Uint8Array, bits: number, out: Uint16Array):
     const slot1 = x1 & mask;
     const s1 = slot2sym[slot1] as number;
     x1 = (freq[s1] as number) * (x1 >>> SCALE_BITS) + slot1 - (start[s1] as number);
-    sym[i + 1] = s1;
+    if (pair) {
+      sym[2 * i + 2] = s1 >>> pbits;
+      sym[2 * i + 3] = s1 & pmask;
+    } else sym[i + 1] = s1;
     if (x1 < L) {
       if (p + 2 > end) throw early(i + 1);
       x1 = x1 * 65536 + ((buf[p] as number) | ((buf[p + 1] as number) << 8));
@@ -245,7 +271,10 @@ export function ransDecode(payload: Uint8Array, bits: number, out: Uint16Array):
     const slot0 = x0 & mask;
     const s0 = slot2sym[slot0] as number;
     x0 = (freq[s0] as number) * (x0 >>> SCALE_BITS) + slot0 - (start[s0] as number);
-    sym[i] = s0;
+    if (pair) {
+      sym[2 * i] = s0 >>> pbits; // a typed-array write past the end (odd symbol count) is a no-op
+      sym[2 * i + 1] = s0 & pmask;
+    } else sym[i] = s0;
     if (x0 < L) {
       if (p + 2 > end) throw early(i);
       x0 = x0 * 65536 + ((buf[p] as number) | ((buf[p + 1] as number) << 8));
@@ -253,7 +282,7 @@ export function ransDecode(payload: Uint8Array, bits: number, out: Uint16Array):
     }
   }
   if (p !== end || x0 !== L || x1 !== L) throw new CodecError(CodecErrorCode.CorruptPayload, "ans", `stream does not end cleanly (${end - p} bytes left, states ${x0}/${x1})`);
-  if (g > 1) unpackGroups(sym, bits, g, out);
+  if (g > 2) unpackGroups(sym, bits, g, out);
 }
 
 /** Unpacks groups of `g` symbols into `out` (dropping the padding of the last group). */

