@@ -1,6 +1,7 @@
 /** Runs the real `jalad` binary (bin/jalad.js → dist/) and captures its output. */
 import { spawn } from "node:child_process";
 import { join } from "node:path";
+import { expect } from "vitest";
 
 /** What a CLI run produced. */
 export interface CliRun {
@@ -28,4 +29,13 @@ export function jalad(args: readonly string[], timeoutMs = 60_000): Promise<CliR
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** Asserts a usage failure: exit status 2, one line on stderr matching `pattern`, no stack trace. */
+export function expectUsageError(r: CliRun, pattern: RegExp): void {
+  expect(r.code, r.stderr).toBe(2);
+  const lines = r.stderr.trim().split("\n").filter((l) => !l.startsWith("(run with --help"));
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(pattern);
+  expect(r.stderr).not.toMatch(/^\s+at /m);
 }

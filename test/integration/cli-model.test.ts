@@ -7,7 +7,7 @@ import { afterAll, describe, expect, test } from "vitest";
 import { GraphBuilder } from "../../model/builder.js";
 import { writeExternalDataModel } from "../fixtures/external.js";
 import { unetNet } from "../fixtures/models.js";
-import { jalad } from "../helpers/cli.js";
+import { expectUsageError, jalad } from "../helpers/cli.js";
 import { bundled } from "../helpers/models.js";
 import { maxAbsDiff, runOnce } from "../helpers/ort.js";
 
@@ -16,14 +16,6 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 interface CutJson { id: number; kind: string; boundary: number; tensors: { name: string; shape: number[] }[]; bytes: number; edgeFlops: number; cloudFlops: number }
 
-/** One line on stderr, exit status 2, no stack trace. */
-function expectUsageError(r: { code: number | null; stderr: string; stdout: string }, pattern: RegExp): void {
-  expect(r.code, r.stderr).toBe(2);
-  const lines = r.stderr.trim().split("\n").filter((l) => !l.startsWith("(run with --help"));
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(pattern);
-  expect(r.stderr).not.toMatch(/^\s+at /m);
-}
 
 describe("jalad model", () => {
   test("--help lists every command", async () => {
