@@ -1,6 +1,7 @@
 /** The `jalad` command: parses arguments and calls one pipeline. */
 import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
+import { registerCalibrateCommand } from "./commands/calibrate.js";
 import { registerCodecCommands } from "./commands/codec.js";
 import { registerModelCommands } from "./commands/model.js";
 import { ExitCode, describeFailure } from "./errors.js";
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerModelCommands(program);
   registerCodecCommands(program);
+  registerCalibrateCommand(program);
   program.addHelpText("after", () => `\nAll commands:\n${leafCommands(program).map((l) => `  jalad ${l}`).join("\n")}\n`);
   for (const c of program.commands) c.exitOverride();
   program.commands.forEach((c) => c.commands.forEach((s) => s.exitOverride()));

@@ -6,7 +6,7 @@
 import { ModelError, ModelErrorCode } from "./errors.js";
 import type { GraphIndex } from "./graph.js";
 import type { LoadedModel } from "./load.js";
-import { type OnnxModel, type OnnxTensor, DataType } from "./onnx.js";
+import type { OnnxModel, OnnxTensor } from "./onnx.js";
 import { encodeGraph, encodeModel, inlineTensor } from "./onnx-write.js";
 import { ProtoWriter } from "./protobuf.js";
 
@@ -94,14 +94,16 @@ export function standaloneInitializers(model: OnnxModel, external: ReadonlyMap<s
 }
 
 /**
- * Builds the probe model: the original graph with every tensor (dynamic and static) added as an
- * untyped output, so one onnxruntime run reports the shape of each. Returns the model bytes and
- * the names it exposes.
+ * Builds the probe model: the original graph with every tensor (dynamic and static), or only
+ * the `only` tensors, added as untyped outputs, so one onnxruntime run reports each of them
+ * (shapes for analysis; the crossing tensors of many cuts at once for calibration). Returns the
+ * model bytes and the names it exposes (graph outputs included).
  */
-export function buildProbeModel(loaded: LoadedModel, index: GraphIndex): { bytes: Uint8Array; names: string[] } {
+export function buildProbeModel(loaded: LoadedModel, index: GraphIndex, only?: Iterable<string>): { bytes: Uint8Array; names: string[] } {
   const g = loaded.model.graph;
   const names = new Set<string>(index.outputNames);
-  for (const n of [...index.staticNodes, ...index.order]) for (const o of n.outputs) if (o !== "") names.add(o);
+  if (only !== undefined) for (const n of only) names.add(n);
+  else for (const n of [...index.staticNodes, ...index.order]) for (const o of n.outputs) if (o !== "") names.add(o);
   const outputs = [...names].map((n) => {
     const declared = g.outputs.find((o) => o.name === n);
     return declared !== undefined ? declared.raw : new ProtoWriter().string(1, n).finish();
@@ -128,6 +130,3 @@ export function elementCount(dims: readonly number[]): number {
 export function initializerInfos(model: OnnxModel): Map<string, TensorInfo> {
   return new Map(model.graph.initializers.map((t) => [t.name, { dims: t.dims, dataType: t.dataType }]));
 }
-
-/** The element type of a float32 tensor, for defaults. */
-export const FLOAT32 = DataType.FLOAT;
