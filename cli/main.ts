@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { registerCalibrateCommand } from "./commands/calibrate.js";
 import { registerCodecCommands } from "./commands/codec.js";
 import { registerModelCommands } from "./commands/model.js";
+import { registerProfileCommands } from "./commands/profile.js";
 import { ExitCode, describeFailure } from "./errors.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -12,7 +13,9 @@ const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.ur
 function leafCommands(cmd: Command, prefix = ""): string[] {
   return cmd.commands.flatMap((c) => {
     const path = `${prefix}${c.name()}`;
-    return c.commands.length > 0 ? leafCommands(c, `${path} `) : [`${path} ${c.usage()}`.padEnd(48) + c.description()];
+    const self = `${path} ${c.usage()}`.padEnd(48) + c.description();
+    // A group with its own options also runs on its own (jalad profile --role ...).
+    return c.commands.length > 0 ? [...(c.options.length > 0 ? [self] : []), ...leafCommands(c, `${path} `)] : [self];
   });
 }
 
@@ -22,10 +25,12 @@ export function buildProgram(): Command {
     .description("split-DNN video analytics: run the front of a model at the camera, the rest in the cloud")
     .version(pkg.version)
     .showHelpAfterError("(run with --help for usage)")
-    .exitOverride();
+    .exitOverride()
+    .enablePositionalOptions(); // options after a subcommand belong to it (jalad profile merge --out)
   registerModelCommands(program);
   registerCodecCommands(program);
   registerCalibrateCommand(program);
+  registerProfileCommands(program);
   program.addHelpText("after", () => `\nAll commands:\n${leafCommands(program).map((l) => `  jalad ${l}`).join("\n")}\n`);
   for (const c of program.commands) c.exitOverride();
   program.commands.forEach((c) => c.commands.forEach((s) => s.exitOverride()));
