@@ -7,10 +7,11 @@
  *    common symbol" (runs of one level, nearest-neighbour-upsampled copies, ReLU zeros);
  * 2. otherwise, up to 8 bits: a binary tree over (s − ⌈(left + up)/2⌉) mod 2^bits; above
  *    8 bits: sign and Elias-gamma magnitude of s − left.
- * A decision's probability mixes four adaptive models (logistic mixing, one weight set per decision
+ * A decision's probability mixes five adaptive models (logistic mixing, one weight set per decision
  * kind), selected by: the equality pattern and activity of the causal neighbourhood; the left, up,
  * up-left and up-right values; the plane with left and up; left and up with the shape of the
- * neighbourhood. An SSE stage refines the mix. Models adapt with a count-based rate.
+ * neighbourhood; the row above (up-left, up, up-right, up-right-right, up-up). An SSE stage refines
+ * the mix. Models adapt with a count-based rate; values above 4 bits enter contexts by their top 4.
  *
  * Payload: u8 version (1), u16 LE most common symbol, then the range-coded bytes. Integer
  * arithmetic only: decoding is bit-exact everywhere, takes time linear in the symbol count and
@@ -50,7 +51,7 @@ for (let x = -2047, pi = 0; x <= 2047; x++) {
  */
 const LIMIT = 24;
 /** Adaptation rate after n updates: 1/(n + 1.5), as a 16-bit fraction. */
-const RATE = new Int32Array(LIMIT + 1).map((_, n) => Math.floor(65536 / (n + 1.5)));
+const RATE = new Int32Array(LIMIT + 1).map((_, n) => Math.floor(131072 / (2 * n + 3)));
 
 // Decision kinds ("keys"). Tree nodes (up to 8 bits) and exponent/mantissa keys (above) never
 // meet in one stream, so their ranges may overlap. Hashed models keep the keys of one context in
@@ -75,6 +76,16 @@ const NIN = 5;
 const LR = 4;
 /** Bits per symbol up to which the value is coded with a binary tree. */
 const TREE_BITS = 8;
+
+let sseTemplate: Uint16Array | undefined;
+/** The initial SSE tables (the identity curve, for every context), built once. */
+function sseInit(): Uint16Array {
+  if (sseTemplate === undefined) {
+    sseTemplate = new Uint16Array(SSE_KEYS * SMALL * 33);
+    for (let j = 0; j < sseTemplate.length; j += 33) for (let k = 0; k < 33; k++) sseTemplate[j + k] = (SQUASH[Math.min(4095, k * 128)] as number) * 16;
+  }
+  return sseTemplate;
+}
 
 /** Bit length of a non-negative int32 (0 → 0). */
 function bitLength(v: number): number {
@@ -111,16 +122,16 @@ class MixCoder {
     this.small = new Int32Array(KEYS * SMALL);
     this.hashed = new Int32Array(4 << hashBits);
     this.keyHi = new Int32Array(KEYS).map((_, k) => (k < BUCKET ? 0 : Math.imul(k >>> 5, 0x9e3779b1) >>> (32 - hashBits)) & ~(BUCKET - 1));
-    this.weights = new Int32Array(KEYS * NIN).fill(19660);
-    this.sse = new Uint16Array(SSE_KEYS * SMALL * 33);
-    for (let j = 0; j < this.sse.length; j += 33) for (let k = 0; k < 33; k++) this.sse[j + k] = (SQUASH[Math.min(4095, k * 128)] as number) * 16;
+    this.weights = new Int32Array(KEYS * NIN).fill(13107);
+    this.sse = sseInit().slice();
     if (decoding) for (let k = 0; k < 4; k++) this.code = ((this.code << 8) | this.byte()) >>> 0;
   }
 
   private byte(): number {
-    const b = this.pos < this.out.length ? (this.out[this.pos] as number) : 0;
-    this.pos++;
-    return b;
+    // A valid stream is consumed exactly (see ctxDecode), so reading past its end is already
+    // corrupt: fail now rather than after decoding up to the declared symbol count on zeros.
+    if (this.pos >= this.out.length) throw new CodecError(CodecErrorCode.CorruptPayload, "ctx", `stream runs past the end of the ${this.out.length}-byte payload`);
+    return this.out[this.pos++] as number;
   }
 
   /** Codes bit `b` (ignored when decoding) of decision kind `k`; returns the bit. */
@@ -151,7 +162,7 @@ class MixCoder {
     const w3 = W[wi + 3] as number;
     const w4 = W[wi + 4] as number;
     // Exact in a double; should a weight ever wrap around in its Int32Array, it does so identically on both sides.
-    let d = ((s0 * w0 + s1 * w1 + s2 * w2 + s3 * w3 + s4 * w4) / 65536) | 0;
+    let d = ((s0 * w0 + s1 * w1 + s2 * w2 + s3 * w3 + s4 * w4) * (1 / 65536)) | 0;
     d = d > 2047 ? 2047 : d < -2047 ? -2047 : d;
     const pm = SQUASH[d + 2048] as number;
     // SSE: an adaptive curve over the mixed (stretched) probability, interpolated between 33 knots.
@@ -249,7 +260,7 @@ function update(v: number, target: number): number {
 
 /** log2 of each hashed table's size: enough slots for the symbol count, at most 2^20. */
 export function hashBitsFor(count: number): number {
-  return Math.min(Number(process.env.T_HB ?? 20), Math.max(12, bitLength(Math.min(count, 1 << 24)) + 2));
+  return Math.min(20, Math.max(12, bitLength(Math.min(count, 1 << 24)) + 2));
 }
 
 function checkArgs(bits: number, layout: SymbolLayout, n: number): void {
