@@ -31,7 +31,7 @@ function source(arg: string, role: "edge" | "cloud"): LatencyProfile | DevicePre
   const preset = DEVICE_PRESETS.find((d) => d.name === arg);
   if (preset !== undefined) return preset;
   const p = readJson(arg, `--${role}`);
-  if (p.kind !== "latency-profile" || p.role !== role) throw new CliError(`--${role} ${arg}: expected a ${role} latency profile (jalad profile --role ${role}) or a preset: ${DEVICE_PRESETS.map((d) => d.name).join(", ")}`);
+  if (p.kind !== "latency-profile" || p.role !== role) throw new CliError(`--${role} ${arg}: expected ${role === "edge" ? "an" : "a"} ${role} latency profile (jalad profile --role ${role}) or a preset: ${DEVICE_PRESETS.map((d) => d.name).join(", ")}`);
   return p as unknown as LatencyProfile;
 }
 
