@@ -4,7 +4,9 @@ import { readFileSync } from "node:fs";
 import { registerCalibrateCommand } from "./commands/calibrate.js";
 import { registerCodecCommands } from "./commands/codec.js";
 import { registerModelCommands } from "./commands/model.js";
+import { registerPlanCommand } from "./commands/plan.js";
 import { registerProfileCommands } from "./commands/profile.js";
+import { registerReportCommands } from "./commands/report.js";
 import { ExitCode, describeFailure } from "./errors.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -31,6 +33,8 @@ export function buildProgram(): Command {
   registerCodecCommands(program);
   registerCalibrateCommand(program);
   registerProfileCommands(program);
+  registerPlanCommand(program);
+  registerReportCommands(program);
   program.addHelpText("after", () => `\nAll commands:\n${leafCommands(program).map((l) => `  jalad ${l}`).join("\n")}\n`);
   for (const c of program.commands) c.exitOverride();
   program.commands.forEach((c) => c.commands.forEach((s) => s.exitOverride()));

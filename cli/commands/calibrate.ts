@@ -34,10 +34,10 @@ function intList(flag: string, min: number, max: number): (v: string) => number[
 
 /** A progress line with ETA on stderr (redrawn on a terminal, one line per 10% otherwise). */
 function progress(done: number, total: number, elapsedMs: number): void {
-  const eta = done > 0 ? ((total - done) * elapsedMs) / done / 1000 : 0;
+  const eta = Math.round(done > 0 ? ((total - done) * elapsedMs) / done / 1000 : 0);
   const width = 30;
   const bar = "#".repeat(Math.round((width * done) / total)).padEnd(width, ".");
-  const text = `calibrate [${bar}] ${done}/${total} frames, ${(elapsedMs / 1000).toFixed(0)} s, ETA ${eta >= 60 ? `${Math.floor(eta / 60)}m${Math.round(eta % 60)}s` : `${eta.toFixed(0)}s`}`;
+  const text = `calibrate [${bar}] ${done}/${total} frames, ${(elapsedMs / 1000).toFixed(0)} s, ETA ${eta >= 60 ? `${Math.floor(eta / 60)}m${eta % 60}s` : `${eta}s`}`;
   if (process.stderr.isTTY) process.stderr.write(`\r${text}${done === total ? "\n" : ""}`);
   else if (done === total || Math.floor((10 * done) / total) !== Math.floor((10 * (done - 1)) / total)) process.stderr.write(`${text}\n`);
 }
