@@ -94,7 +94,7 @@ export async function measureProfile(o: ProfileOptions) {
             for (const codec of o.coders ?? ["ans", "ctx"]) {
               const spec = { quantizer: quantizerByName("minmax", bits), coder: codec };
               const msg = encodeFeatures(meta, tensors, spec);
-              const tc = await timed(async () => (isEdge ? encodeFeatures(meta, tensors, spec) : decodeFeatures(msg)), Math.max(3, Math.floor(runs / 2)));
+              const tc = await timed(() => Promise.resolve(isEdge ? encodeFeatures(meta, tensors, spec) : decodeFeatures(msg)), Math.max(3, Math.floor(runs / 2)));
               codecRows.push({ cut: cut.id, codec, bits, ms: tc.ms * factor });
             }
           }

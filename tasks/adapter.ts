@@ -63,10 +63,10 @@ const generic: TaskAdapter<Float32Array> = {
 /** The adapter for a task name. */
 export function taskAdapter(name: TaskName): TaskAdapter {
   switch (name) {
-    case "classification": return classification as TaskAdapter;
-    case "text-detection": return textDetection as TaskAdapter;
-    case "text-recognition": return textRecognition as TaskAdapter;
-    case "generic": return generic as TaskAdapter;
+    case "classification": return classification;
+    case "text-detection": return textDetection;
+    case "text-recognition": return textRecognition;
+    case "generic": return generic;
   }
 }
 
