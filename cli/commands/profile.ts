@@ -26,10 +26,18 @@ function writeJson(path: string, v: unknown): void {
   }
 }
 
-/** A latency profile file of the given role, or a device preset name. */
+/**
+ * A latency profile file of the given role, a device preset name, or `fitted:<latency profile>`:
+ * the device model fitted to that profile's timings, applied by FLOPs (what-if for this machine).
+ */
 function source(arg: string, role: "edge" | "cloud"): LatencyProfile | DevicePreset {
   const preset = DEVICE_PRESETS.find((d) => d.name === arg);
   if (preset !== undefined) return preset;
+  if (arg.startsWith("fitted:")) {
+    const fitted = (readJson(arg.slice(7), `--${role}`).device as { fitted?: DevicePreset } | undefined)?.fitted;
+    if (fitted === undefined || !(fitted.flops > 0)) throw new CliError(`--${role} ${arg}: the file holds no fitted device (write it with jalad profile)`);
+    return fitted;
+  }
   const p = readJson(arg, `--${role}`);
   if (p.kind !== "latency-profile" || p.role !== role) throw new CliError(`--${role} ${arg}: expected ${role === "edge" ? "an" : "a"} ${role} latency profile (jalad profile --role ${role}) or a preset: ${DEVICE_PRESETS.map((d) => d.name).join(", ")}`);
   return p as unknown as LatencyProfile;
@@ -74,7 +82,7 @@ export function registerProfileCommands(program: Command): void {
   profile.command("merge")
     .description("fold edge and cloud latency profiles (or device presets) into a calibration profile")
     .requiredOption("--calibration <profile.json>", "profile from jalad calibrate")
-    .requiredOption("--edge <file|preset>", `edge latency profile, or a preset: ${DEVICE_PRESETS.map((d) => d.name).join(", ")}`)
+    .requiredOption("--edge <file|preset>", `edge latency profile, fitted:<latency profile> (its fitted device, by FLOPs), or a preset: ${DEVICE_PRESETS.map((d) => d.name).join(", ")}`)
     .requiredOption("--cloud <file|preset>", "cloud latency profile, or a preset")
     .requiredOption("--out <file>", "merged profile to write")
     .action((f: { calibration: string; edge: string; cloud: string; out: string }) => {

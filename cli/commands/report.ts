@@ -5,6 +5,7 @@ import { PlannerError, PlannerErrorCode } from "../../planner/errors.js";
 import { parseProfile } from "../../planner/profile.js";
 import { reportProfile } from "../../pipelines/report-profile.js";
 import { CliError, ExitCode } from "../errors.js";
+import { table } from "../format.js";
 
 /** Registers `jalad report profile`. */
 export function registerReportCommands(program: Command): void {
@@ -27,7 +28,13 @@ export function registerReportCommands(program: Command): void {
       if (!(budget >= 0 && budget <= 1)) throw new CliError(`--max-accuracy-drop expects a fraction in 0..1, got "${f.maxAccuracyDrop}"`);
       try {
         const files = await reportProfile(profile, f.out, { maxAccuracyDrop: budget, ...(f.codec ? { codec: f.codec } : {}) });
-        console.log(files.join("\n"));
+        const rows = profile.encodings.map((e) => {
+          const spread = (e as { stability?: { accuracyDrop?: { min: number; max: number } } }).stability?.accuracyDrop;
+          return [String(e.cut), e.codec, e.bits === null ? "-" : String(e.bits), (e.bytes / 1024).toFixed(1), (100 * e.accuracyDrop).toFixed(2), spread ? `${(100 * spread.min).toFixed(1)}–${(100 * spread.max).toFixed(1)}` : "-", e.encodeMs.toFixed(1), e.decodeMs.toFixed(1)];
+        });
+        console.log(`${profile.model.name}: ${profile.encodings.length} encodings over ${profile.cuts.length} cuts`);
+        console.log(table(["cut", "codec", "bits", ">KiB/frame", ">acc drop %", ">epoch spread %", ">enc ms", ">dec ms"], rows));
+        console.log(`\ncharts:\n${files.join("\n")}`);
       } catch (e) {
         if (e instanceof PlannerError && e.code === PlannerErrorCode.Infeasible) throw new CliError(`no plan within accuracy drop ${budget}: ${e.message}`, ExitCode.Infeasible, { cause: e });
         throw e;
