@@ -208,7 +208,10 @@ export async function calibrate(o: CalibrateOptions): Promise<Record<string, unk
   });
   const encodings = Object.entries(state.samples).map(([k, samples]) => {
     const [cut, codec, bits, quantizer] = k.split("|") as [string, string, string, string];
-    return { cut: Number(cut), codec, bits: bits === "null" ? null : Number(bits), quantizer, ...summarize(samples, o.epochs ?? 5) };
+    // A plan names its encoding by (cut, codec, bits): quantizers other than the default min-max
+    // are part of the codec name (e.g. "ans+channel").
+    const name = quantizer === "minmax" || bits === "null" ? codec : `${codec}+${quantizer}`;
+    return { cut: Number(cut), codec: name, bits: bits === "null" ? null : Number(bits), quantizer, ...summarize(samples, o.epochs ?? 5) };
   });
   const profile = {
     version: 1,
