@@ -43,6 +43,10 @@ describe("jalad calibrate", () => {
       expect(p.encodings.find((e) => e.cut === cut && e.codec === "huffman" && e.bits === 2)!.accuracyDrop).toBe(at(2).accuracyDrop);
       expect(at(2).stability.epochs).toBe(3);
     }
+    // The profile is the planner's input as is.
+    const planned = await jalad(["plan", "--profile", out, "--bandwidth", "1MB/s", "--max-accuracy-drop", "0.5", "--json"]);
+    expect(planned.code, planned.stderr).toBe(0);
+    expect(ids).toContain((JSON.parse(planned.stdout) as { cut: number }).cut);
     // Rerunning the same command resumes from <out>.partial.json: no frame is processed again.
     expect(existsSync(`${out}.partial.json`)).toBe(true);
     const again = await jalad(["calibrate", "--model", "ppocr-det", "--frames", frames, "--count", "3", "--bits", "2,8", "--coders", "ans,huffman", "--max-cuts", "2", "--epochs", "3", "--out", out], 300_000);
