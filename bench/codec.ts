@@ -23,6 +23,7 @@ import type { Cut } from "../model/cuts.js";
 import { extractSegments } from "../model/extract.js";
 import { PADDLE_DET_NORMALIZE, rgbToTensor } from "../model/preprocess.js";
 import { analyzeModel } from "../pipelines/analyze-model.js";
+import { median } from "../pipelines/timing.js";
 import { catalogPath } from "../services/bundled-models.js";
 import { findCatalogEntry } from "../model/catalog.js";
 import { probabilityFlips } from "../tasks/text-detection.js";
@@ -242,7 +243,3 @@ writeReport("bench-codec", {
   rows, speed, targets,
 });
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((p, q) => p - q);
-  return s.length === 0 ? NaN : (s[Math.floor(s.length / 2)] as number);
-}

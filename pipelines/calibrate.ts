@@ -20,6 +20,7 @@ import { openSession } from "../services/onnxruntime/session.js";
 import { type TaskAdapter, type TaskName, taskAdapter } from "../tasks/adapter.js";
 import { analyzeModel } from "./analyze-model.js";
 import { type Sample, summarize } from "./calibration-stats.js";
+import { timed } from "./timing.js";
 
 /** Options for {@link calibrate}. */
 export interface CalibrateOptions {
@@ -66,21 +67,6 @@ export function paretoCuts(cuts: readonly Cut[], max: number): Cut[] {
 }
 
 interface Partial { key: string; done: number; samples: Record<string, Sample[]>; timings: Record<string, { edgeMs: number; cloudMs: number }> }
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? 0 : (s[Math.floor(s.length / 2)] as number);
-}
-
-async function timeIt(f: () => Promise<unknown>, runs = 3): Promise<number> {
-  const ts: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    const t = performance.now();
-    await f();
-    ts.push(performance.now() - t);
-  }
-  return median(ts);
-}
 
 /** Runs calibration and writes the profile; returns it. */
 export async function calibrate(o: CalibrateOptions): Promise<Record<string, unknown>> {
@@ -136,11 +122,11 @@ export async function calibrate(o: CalibrateOptions): Promise<Record<string, unk
       });
       if (k === 0) {
         // Per-device timings on this machine (jalad profile measures them properly per role).
-        state.timings.full = { edgeMs: 0, cloudMs: await timeIt(() => full.run({ [inputName]: x })) };
+        state.timings.full = { edgeMs: 0, cloudMs: (await timed(() => full.run({ [inputName]: x }), 3, 0)).ms };
         for (const cut of chosen) {
           const s = segs.get(cut.id) as { front: ort.InferenceSession; back: ort.InferenceSession };
           const mid = await s.front.run({ [inputName]: x });
-          state.timings[cut.id] = { edgeMs: await timeIt(() => s.front.run({ [inputName]: x })), cloudMs: await timeIt(() => s.back.run(mid)) };
+          state.timings[cut.id] = { edgeMs: (await timed(() => s.front.run({ [inputName]: x }), 3, 0)).ms, cloudMs: (await timed(() => s.back.run(mid), 3, 0)).ms };
         }
       }
       // Cloud only: the frame itself.

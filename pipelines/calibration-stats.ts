@@ -1,4 +1,5 @@
 /** Summaries of calibration samples: means, p95, and the spread across epochs (paper Fig. 5). */
+import { quantile } from "./timing.js";
 
 /** One frame's measurement of one encoding. */
 export interface Sample {
@@ -11,11 +12,6 @@ export interface Sample {
 
 function mean(xs: readonly number[]): number {
   return xs.length === 0 ? 0 : xs.reduce((s, x) => s + x, 0) / xs.length;
-}
-
-function quantile(xs: readonly number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? 0 : (s[Math.min(s.length - 1, Math.floor(q * s.length))] as number);
 }
 
 /**

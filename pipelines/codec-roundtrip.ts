@@ -13,6 +13,7 @@ import { readRgbResized } from "../services/image.js";
 import { floatTensor, openSession } from "../services/onnxruntime/session.js";
 import { probabilityFlips } from "../tasks/text-detection.js";
 import { type ModelAnalysis, analyzeModel } from "./analyze-model.js";
+import { median } from "./timing.js";
 
 /** Options for {@link codecRoundtrip}. */
 export interface RoundtripOptions {
@@ -50,11 +51,6 @@ export interface RoundtripResult {
 }
 
 const IMAGENET: NormalizeSpec = { channelOrder: "rgb", mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] as number;
-}
 
 /** Runs the round trip. Throws ModelError/CodecError/ImageError on bad input. */
 export async function codecRoundtrip(o: RoundtripOptions): Promise<RoundtripResult> {

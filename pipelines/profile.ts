@@ -4,7 +4,6 @@
  * decode (cloud) time per codec setting on a real frame's features. `mergeProfiles` folds edge
  * and cloud profiles into a calibration profile.
  */
-import { performance } from "node:perf_hooks";
 import { cpus } from "node:os";
 import ort from "onnxruntime-node";
 import type { CoderName } from "../codec/coder.js";
@@ -17,6 +16,7 @@ import { type DevicePreset, deviceMs, fitDevice } from "../planner/device-model.
 import { readRgbResized } from "../services/image.js";
 import { analyzeModel } from "./analyze-model.js";
 import { paretoCuts } from "./calibrate.js";
+import { timed } from "./timing.js";
 
 /** Options for {@link measureProfile}. */
 export interface ProfileOptions {
@@ -39,22 +39,6 @@ export interface ProfileOptions {
   readonly edgeSlowdown?: number;
   readonly inputShape?: string;
   readonly onProgress?: (done: number, total: number) => void;
-}
-
-function stats(xs: number[]): { ms: number; p95Ms: number } {
-  const s = [...xs].sort((a, b) => a - b);
-  return { ms: s[Math.floor(s.length / 2)] as number, p95Ms: s[Math.min(s.length - 1, Math.floor(0.95 * s.length))] as number };
-}
-
-async function timed(f: () => Promise<unknown>, runs: number): Promise<{ ms: number; p95Ms: number }> {
-  for (let w = 0; w < 2; w++) await f();
-  const ts: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    const t = performance.now();
-    await f();
-    ts.push(performance.now() - t);
-  }
-  return stats(ts);
 }
 
 /** Measures a latency profile for one role. */
