@@ -55,11 +55,11 @@ export function registerCalibrateCommand(program: Command): void {
     .option("--quantizers <list>", `quantizers: ${QUANTIZER_NAMES.join(", ")}`, list("--quantizers", QUANTIZER_NAMES), ["minmax"])
     .option("--task <task>", `auto or one of ${TASK_NAMES.join(", ")}`, "auto")
     .option("--labels <file>", "JSON object: frame file name → label (class index, or boxes for text detection)")
-    .option("--cuts <ids>", "cut ids to calibrate (default: the Pareto front of edge FLOPs vs bytes)", intList("--cuts", 0, 65535))
+    .option("--cuts <ids|all|pareto>", "cut ids to calibrate, all, or pareto (the default: cuts no other cut beats on both edge FLOPs and bytes)", (v: string) => (v === "all" || v === "pareto" ? v : intList("--cuts", 0, 65535)(v)))
     .option("--max-cuts <n>", "most cuts chosen automatically", parseCount("--max-cuts", 1), 10)
     .option("--epochs <n>", "epochs for the stability spread", parseCount("--epochs", 1), 5)
     .option("--input-shape <dims>", "input shape (default: the bundled model's)")
-    .action(async (f: { model: string; frames: string; out: string; count: number; bits: number[]; coders: CoderName[]; quantizers: string[]; task: string; labels?: string; cuts?: number[]; maxCuts: number; epochs: number; inputShape?: string }) => {
+    .action(async (f: { model: string; frames: string; out: string; count: number; bits: number[]; coders: CoderName[]; quantizers: string[]; task: string; labels?: string; cuts?: number[] | "all" | "pareto"; maxCuts: number; epochs: number; inputShape?: string }) => {
       if (f.task !== "auto" && !(TASK_NAMES as readonly string[]).includes(f.task)) throw new CliError(`--task expects auto or one of ${TASK_NAMES.join(", ")}, got "${f.task}"`);
       let labels: Record<string, unknown> | undefined;
       if (f.labels !== undefined) {
