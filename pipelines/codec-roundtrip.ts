@@ -4,6 +4,7 @@
  */
 import { performance } from "node:perf_hooks";
 import type ort from "onnxruntime-node";
+import { CodecError, CodecErrorCode } from "../codec/errors.js";
 import { type EncodingSpec, type FeatureTensor, decodeFeatures, encodeFeatures } from "../codec/features.js";
 import { findCatalogEntry } from "../model/catalog.js";
 import { ModelError, ModelErrorCode } from "../model/errors.js";
@@ -72,7 +73,7 @@ export async function codecRoundtrip(o: RoundtripOptions): Promise<RoundtripResu
     const mid = await front.run({ [inputName]: x });
     const tensors: FeatureTensor[] = seg.crossing.map((name) => {
       const t = mid[name] as ort.Tensor;
-      if (t.type !== "float32") throw new ModelError(ModelErrorCode.UnknownCut, `cut ${cut.id} sends "${name}" as ${t.type}; the feature codec carries float32 tensors only, so pick a cut without shape tensors`);
+      if (t.type !== "float32") throw new CodecError(CodecErrorCode.BadInput, `cut ${cut.id}`, `sends "${name}" as ${t.type}; the feature codec carries float32 tensors only, so pick a cut without shape tensors`);
       return { name, dims: t.dims, data: t.data as Float32Array };
     });
     const meta = { camera: "roundtrip", seq: 0, capturedAt: Date.now(), modelSha256: analysis.loaded.sha256, cutId: cut.id, planId: "roundtrip" };

@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { CODER_NAMES, type CoderName } from "../../codec/coder.js";
-import { DEFAULT_CODER } from "../../codec/coders.js";
+import { DEFAULT_CODER, RAW_CODER_ID, coderById } from "../../codec/coders.js";
 import { CodecError } from "../../codec/errors.js";
 import { type EncodingSpec, QUANTIZER_NAMES, decodeFeatures, quantizerByName } from "../../codec/features.js";
 import { codecRoundtrip } from "../../pipelines/codec-roundtrip.js";
@@ -43,7 +43,7 @@ export function registerCodecCommands(program: Command): void {
           return {
             name: t.name, dims: t.dims, dataType: t.header.dataType,
             quantizer: q.kind === "float32" || q.kind === "float16" ? { kind: q.kind } : { kind: q.kind, bits: q.bits, granularity: q.granularity, axis: q.axis, clipped: q.clipped, groups: q.a.length },
-            coder: ["raw", ...CODER_NAMES.map((n) => n)][[0, 1, 2, 3, 4].indexOf(t.header.coderId)] ?? t.header.coderId,
+            coder: t.header.coderId === RAW_CODER_ID ? "raw" : (coderById(t.header.coderId)?.name ?? t.header.coderId),
             payloadBytes: t.header.payloadLength,
           };
         }),
