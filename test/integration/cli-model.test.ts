@@ -21,7 +21,9 @@ describe("jalad model", () => {
   test("--help lists every command", async () => {
     const r = await jalad(["--help"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/model/);
+    for (const c of ["model inspect", "model split", "codec info", "codec roundtrip", "calibrate", "profile", "profile merge", "plan", "report profile"]) {
+      expect(r.stdout, c).toContain(`jalad ${c} `);
+    }
     const m = await jalad(["model", "--help"]);
     expect(m.stdout).toMatch(/inspect/);
     expect(m.stdout).toMatch(/split/);
