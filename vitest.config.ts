@@ -7,6 +7,7 @@ export default defineConfig({
     hookTimeout: 300_000,
     pool: "forks",
     globalSetup: ["test/global-setup.ts"],
+    setupFiles: ["test/setup-fast-check.ts"],
     reporters: ["default"],
   },
 });

@@ -150,6 +150,11 @@ export function quantize(x: Float32Array, dims: readonly number[], options: Quan
   return { kind: "minmax", bits: options.bits, granularity, axis, a: lo, b: hi, clipped: options.range !== undefined };
 }
 
+/** The value of min-max symbol `s`: the ends are lo and hi themselves (even −0), the rest (lo·(L−s) + hi·s)/L. */
+function minmaxValue(lo: number, hi: number, L: number, s: number): number {
+  return s === 0 ? lo : s === L ? hi : (lo * (L - s) + hi * s) / L;
+}
+
 /** Dequantizes symbols into `out` (float32) with the parameters {@link quantize} returned. */
 export function dequantize(q: Uint16Array, p: AffineParams, dims: readonly number[], out: Float32Array): Float32Array {
   const { groups, inner } = groupGeometry(dims, p.granularity, p.axis);
@@ -165,12 +170,12 @@ export function dequantize(q: Uint16Array, p: AffineParams, dims: readonly numbe
     const b = p.b[g] as number;
     const end = (blk + 1) * inner;
     if (!useTable) {
-      if (p.kind === "minmax") for (let i = blk * inner; i < end; i++) out[i] = (a * (L - (q[i] as number)) + b * (q[i] as number)) / L;
+      if (p.kind === "minmax") for (let i = blk * inner; i < end; i++) out[i] = minmaxValue(a, b, L, q[i] as number);
       else for (let i = blk * inner; i < end; i++) out[i] = ((q[i] as number) - b) * a;
       continue;
     }
     if (g !== tableGroup) {
-      if (p.kind === "minmax") for (let s = 0; s <= L; s++) table[s] = (a * (L - s) + b * s) / L;
+      if (p.kind === "minmax") for (let s = 0; s <= L; s++) table[s] = minmaxValue(a, b, L, s);
       else for (let s = 0; s <= L; s++) table[s] = (s - b) * a;
       tableGroup = g;
     }

@@ -21,9 +21,19 @@ describe("quantize / dequantize", () => {
         lo = Math.min(lo, x[i] as number);
         hi = Math.max(hi, x[i] as number);
       }
-      expect(y[x.indexOf(lo)]).toBe(lo);
-      expect(y[x.indexOf(hi)]).toBe(hi);
+      // Numerically exact (indexOf cannot tell −0 from +0, and neither can ===).
+      expect(y[x.indexOf(lo)] === lo).toBe(true);
+      expect(y[x.indexOf(hi)] === hi).toBe(true);
     }));
+  });
+
+  test("negative zero at an end of the range survives (seen by fast-check: [-0, 0] at 1 bit)", () => {
+    const x = Float32Array.from([-0, 0]);
+    const q = new Uint16Array(2);
+    const p = quantize(x, [2], { bits: 1 }, q);
+    const y = dequantize(q, p, [2], new Float32Array(2));
+    expect(Object.is(y[0], -0)).toBe(true); // lo itself, sign included
+    expect(y[1] === 0).toBe(true); // a one-value range: every element decodes to it
   });
 
   test("per-channel ranges follow each channel (NCHW axis 1)", () => {
