@@ -15,6 +15,9 @@ export interface NormalizeSpec {
   readonly std: readonly [number, number, number];
 }
 
+/** ImageNet mean/std on RGB pixels: the default for models jalad has no preprocessing for. */
+export const IMAGENET_NORMALIZE: NormalizeSpec = { channelOrder: "rgb", mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+
 /** PaddleOCR's detection normalisation (ImageNet mean/std applied to BGR pixels, as PaddleOCR does). */
 export const PADDLE_DET_NORMALIZE: NormalizeSpec = { channelOrder: "bgr", mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 /** PaddleOCR's recognition and classifier normalisation: (x/255 − 0.5)/0.5. */

@@ -6,7 +6,7 @@ import { type CutAnalysis, type CutOptions, listCuts } from "../model/cuts.js";
 import { indexGraph } from "../model/graph.js";
 import { type LoadedModel, loadModel } from "../model/load.js";
 import { type InputShapes, parseInputShapeSpec, resolveInputShapes } from "../model/shapes.js";
-import { findCatalogEntry } from "../model/catalog.js";
+import { type CatalogEntry, findCatalogEntry } from "../model/catalog.js";
 import { probeShapes } from "../services/onnxruntime/probe.js";
 
 /** Options for {@link analyzeModel}. */
@@ -20,14 +20,17 @@ export interface ModelAnalysis {
   readonly loaded: LoadedModel;
   readonly inputShapes: InputShapes;
   readonly analysis: CutAnalysis;
+  /** The bundled-model catalog entry the file matches (its preprocessing and task), if any. */
+  readonly entry: CatalogEntry | undefined;
 }
 
 /** Loads and analyses a model (path or bytes). Throws `ModelError` on any bad input. */
 export async function analyzeModel(model: string | Uint8Array, options: AnalyzeOptions = {}): Promise<ModelAnalysis> {
   const loaded = loadModel(model);
   const index = indexGraph(loaded.model.graph);
-  const spec = options.inputShape ?? (typeof model === "string" ? findCatalogEntry(model)?.inputShape : undefined);
+  const entry = typeof model === "string" ? findCatalogEntry(model) : undefined;
+  const spec = options.inputShape ?? entry?.inputShape;
   const inputShapes = resolveInputShapes(index, spec === undefined ? undefined : parseInputShapeSpec(spec));
   const infos = await probeShapes(loaded, index, inputShapes);
-  return { loaded, inputShapes, analysis: listCuts(index, infos, options) };
+  return { loaded, inputShapes, analysis: listCuts(index, infos, options), entry };
 }

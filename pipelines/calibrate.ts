@@ -10,10 +10,9 @@ import ort from "onnxruntime-node";
 import sharp from "sharp";
 import type { CoderName } from "../codec/coder.js";
 import { type EncodingSpec, decodeFeatures, encodeFeatures, quantizerByName } from "../codec/features.js";
-import { findCatalogEntry } from "../model/catalog.js";
 import type { Cut } from "../model/cuts.js";
 import { extractSegments } from "../model/extract.js";
-import { type NormalizeSpec, rgbToTensor } from "../model/preprocess.js";
+import { IMAGENET_NORMALIZE, rgbToTensor } from "../model/preprocess.js";
 import { buildProbeModel } from "../model/shapes.js";
 import { readFrames } from "../services/ffmpeg.js";
 import { openSession } from "../services/onnxruntime/session.js";
@@ -55,8 +54,6 @@ export interface CalibrateOptions {
   readonly onProgress?: (done: number, total: number, elapsedMs: number) => void;
 }
 
-const IMAGENET: NormalizeSpec = { channelOrder: "rgb", mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
-
 /** Interior cuts not dominated on (edge FLOPs, bytes), spread over depth, at most `max`. */
 export function paretoCuts(cuts: readonly Cut[], max: number): Cut[] {
   const interior = cuts.filter((c) => c.kind === "prefix" || c.kind === "refined").filter((c) => c.tensors.every((t) => t.dataType === 1));
@@ -70,9 +67,9 @@ interface Partial { key: string; done: number; samples: Record<string, Sample[]>
 
 /** Runs calibration and writes the profile; returns it. */
 export async function calibrate(o: CalibrateOptions): Promise<Record<string, unknown>> {
-  const entry = findCatalogEntry(o.model);
+  const a = await analyzeModel(o.model, o.inputShape !== undefined ? { inputShape: o.inputShape } : {});
+  const entry = a.entry;
   const inputShape = o.inputShape ?? entry?.inputShape;
-  const a = await analyzeModel(o.model, inputShape !== undefined ? { inputShape } : {});
   const task: TaskName = o.task === undefined || o.task === "auto" ? (entry?.task ?? "generic") : o.task;
   const adapter: TaskAdapter = taskAdapter(task);
   const all = a.analysis.cuts;
@@ -105,7 +102,7 @@ export async function calibrate(o: CalibrateOptions): Promise<Record<string, unk
     segs.set(cut.id, { front: await openSession(s.front, "front"), back: await openSession(s.back, "back"), crossing: s.crossing });
   }
   const outName = a.analysis.index.outputNames[0] as string;
-  const normalize = entry?.normalize ?? IMAGENET;
+  const normalize = entry?.normalize ?? IMAGENET_NORMALIZE;
   const started = performance.now();
   try {
     let k = state.done;

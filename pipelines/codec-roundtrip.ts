@@ -6,10 +6,9 @@ import { performance } from "node:perf_hooks";
 import type ort from "onnxruntime-node";
 import { CodecError, CodecErrorCode } from "../codec/errors.js";
 import { type EncodingSpec, type FeatureTensor, decodeFeatures, encodeFeatures } from "../codec/features.js";
-import { findCatalogEntry } from "../model/catalog.js";
 import { ModelError, ModelErrorCode } from "../model/errors.js";
 import { extractSegments } from "../model/extract.js";
-import { type NormalizeSpec, rgbToTensor } from "../model/preprocess.js";
+import { IMAGENET_NORMALIZE, rgbToTensor } from "../model/preprocess.js";
 import { readRgbResized } from "../services/image.js";
 import { floatTensor, openSession } from "../services/onnxruntime/session.js";
 import { probabilityFlips } from "../tasks/text-detection.js";
@@ -51,19 +50,17 @@ export interface RoundtripResult {
   readonly analysis: ModelAnalysis;
 }
 
-const IMAGENET: NormalizeSpec = { channelOrder: "rgb", mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
-
 /** Runs the round trip. Throws ModelError/CodecError/ImageError on bad input. */
 export async function codecRoundtrip(o: RoundtripOptions): Promise<RoundtripResult> {
-  const entry = findCatalogEntry(o.model);
-  const analysis = await analyzeModel(o.model, { ...(o.inputShape ?? entry?.inputShape ? { inputShape: o.inputShape ?? entry?.inputShape } : {}), ...(o.maxCrossing !== undefined ? { maxCrossing: o.maxCrossing } : {}) });
+  const analysis = await analyzeModel(o.model, { ...(o.inputShape !== undefined ? { inputShape: o.inputShape } : {}), ...(o.maxCrossing !== undefined ? { maxCrossing: o.maxCrossing } : {}) });
+  const entry = analysis.entry;
   const cut = analysis.analysis.cuts[o.cutId];
   if (cut === undefined) throw new ModelError(ModelErrorCode.UnknownCut, `unknown cut id ${o.cutId}: this model has cuts 0..${analysis.analysis.cuts.length - 1}`);
   const [inputName, dims] = [...analysis.inputShapes][0] ?? [];
   if (inputName === undefined || dims === undefined || dims.length !== 4 || dims[1] !== 3) throw new ModelError(ModelErrorCode.BadInputShape, "codec roundtrip needs a model whose first input is an NCHW image with 3 channels");
   const [, , h, w] = dims as [number, number, number, number];
   const img = await readRgbResized(o.image, w, h);
-  const x = floatTensor(rgbToTensor(img.data, w, h, entry?.normalize ?? IMAGENET), [1, 3, h, w]);
+  const x = floatTensor(rgbToTensor(img.data, w, h, entry?.normalize ?? IMAGENET_NORMALIZE), [1, 3, h, w]);
   const seg = extractSegments(analysis.loaded, analysis.analysis.index, cut);
   const full = await openSession(analysis.loaded.bytes, analysis.loaded.source);
   const front = await openSession(seg.front, `${analysis.loaded.source} (front)`);

@@ -8,7 +8,6 @@ import { cpus } from "node:os";
 import ort from "onnxruntime-node";
 import type { CoderName } from "../codec/coder.js";
 import { decodeFeatures, encodeFeatures, quantizerByName } from "../codec/features.js";
-import { findCatalogEntry } from "../model/catalog.js";
 import type { Cut } from "../model/cuts.js";
 import { extractSegments } from "../model/extract.js";
 import { rgbToTensor } from "../model/preprocess.js";
@@ -43,9 +42,8 @@ export interface ProfileOptions {
 
 /** Measures a latency profile for one role. */
 export async function measureProfile(o: ProfileOptions) {
-  const entry = findCatalogEntry(o.model);
-  const inputShape = o.inputShape ?? entry?.inputShape;
-  const a = await analyzeModel(o.model, inputShape !== undefined ? { inputShape } : {});
+  const a = await analyzeModel(o.model, o.inputShape !== undefined ? { inputShape: o.inputShape } : {});
+  const entry = a.entry;
   const all = a.analysis.cuts;
   const last = all[all.length - 1] as Cut;
   const chosen = [all[0] as Cut, ...(o.cuts ? o.cuts.map((id) => all[id]).filter((c): c is Cut => c !== undefined && c.id !== 0 && c !== last) : paretoCuts(all, o.maxCuts ?? 10)), last];

@@ -2,7 +2,7 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { type CatalogEntry, MODEL_CATALOG, findCatalogEntry } from "../model/catalog.js";
+import { type CatalogEntry, MODEL_CATALOG } from "../model/catalog.js";
 
 const require = createRequire(import.meta.url);
 
@@ -18,15 +18,11 @@ export function catalogPath(entry: CatalogEntry): string | undefined {
 
 /**
  * Resolves a model argument: an existing path is returned as is; a catalog name
- * (`ppocr-det`, ...) becomes its bundled file. Returns the path and the catalog entry, if any.
+ * (`ppocr-det`, ...) becomes its bundled file; anything else is returned unchanged, so loading
+ * it reports the missing file.
  */
-export function resolveModelArg(arg: string): { path: string; entry: CatalogEntry | undefined } {
-  const entry = findCatalogEntry(arg);
-  if (existsSync(arg)) return { path: arg, entry };
+export function resolveModelArg(arg: string): string {
+  if (existsSync(arg)) return arg;
   const byName = MODEL_CATALOG.find((e) => e.name === arg);
-  if (byName !== undefined) {
-    const p = catalogPath(byName);
-    if (p !== undefined) return { path: p, entry: byName };
-  }
-  return { path: arg, entry };
+  return (byName !== undefined ? catalogPath(byName) : undefined) ?? arg;
 }

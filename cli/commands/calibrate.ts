@@ -72,7 +72,7 @@ export function registerCalibrateCommand(program: Command): void {
       }
       try {
         const p = await calibrate({
-          model: resolveModelArg(f.model).path, frames: f.frames, out: f.out, count: f.count, bits: f.bits, coders: f.coders, quantizers: f.quantizers,
+          model: resolveModelArg(f.model), frames: f.frames, out: f.out, count: f.count, bits: f.bits, coders: f.coders, quantizers: f.quantizers,
           task: f.task as TaskName | "auto", maxCuts: f.maxCuts, epochs: f.epochs, onProgress: progress,
           ...(labels ? { labels } : {}), ...(f.cuts ? { cuts: f.cuts } : {}), ...(f.inputShape ? { inputShape: f.inputShape } : {}),
         });

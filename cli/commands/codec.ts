@@ -73,7 +73,7 @@ export function registerCodecCommands(program: Command): void {
         throw new CliError(`--quantizer: ${(e as Error).message}`);
       }
       if (encoding.quantizer.kind.startsWith("float") && encoding.coder !== "raw" && encoding.coder !== "deflate") encoding = { ...encoding, coder: "raw" };
-      const { path } = resolveModelArg(flags.model);
+      const path = resolveModelArg(flags.model);
       let r;
       try {
         r = await codecRoundtrip({ model: path, cutId: flags.cut, encoding, image: flags.image, maxCrossing: flags.maxCrossing, ...(flags.inputShape !== undefined ? { inputShape: flags.inputShape } : {}) });

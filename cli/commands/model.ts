@@ -18,9 +18,7 @@ interface AnalyzeFlags {
 }
 
 async function analyze(modelArg: string, flags: AnalyzeFlags): Promise<ModelAnalysis> {
-  const { path, entry } = resolveModelArg(modelArg);
-  const inputShape = flags.inputShape ?? entry?.inputShape;
-  return analyzeModel(path, { maxCrossing: flags.maxCrossing, refine: flags.refine, ...(inputShape !== undefined ? { inputShape } : {}) });
+  return analyzeModel(resolveModelArg(modelArg), { maxCrossing: flags.maxCrossing, refine: flags.refine, ...(flags.inputShape !== undefined ? { inputShape: flags.inputShape } : {}) });
 }
 
 /** The JSON shape of one cut in `jalad model inspect --json`. */

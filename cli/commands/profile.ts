@@ -71,7 +71,7 @@ export function registerProfileCommands(program: Command): void {
         return Number(s);
       });
       const p = await measureProfile({
-        model: resolveModelArg(f.model).path, role: f.role, provider: f.provider, runs: f.runs, coders: coders as CoderName[], edgeSlowdown: slowdown,
+        model: resolveModelArg(f.model), role: f.role, provider: f.provider, runs: f.runs, coders: coders as CoderName[], edgeSlowdown: slowdown,
         ...(f.threads ? { threads: f.threads } : {}), ...(cuts ? { cuts } : {}), ...(f.image ? { image: f.image } : {}),
         onProgress: (d, t) => process.stderr.write(`profile: ${d}/${t} cuts\n`),
       });
