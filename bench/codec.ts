@@ -19,6 +19,7 @@ import { CODER_NAMES, type CoderName, layoutOf } from "../codec/coder.js";
 import { coderByName } from "../codec/coders.js";
 import { dequantize, quantize, type QuantizeOptions } from "../codec/quantize.js";
 import { histogram } from "../codec/rans.js";
+import { orderZeroBytes } from "../codec/entropy.js";
 import type { Cut } from "../model/cuts.js";
 import { extractSegments } from "../model/extract.js";
 import { PADDLE_DET_NORMALIZE, rgbToTensor } from "../model/preprocess.js";
@@ -42,12 +43,6 @@ const photoDir = join(import.meta.dirname, "../../.cache/photos");
 const listed = readFileSync(join(photoDir, "PROVENANCE.txt"), "utf8").split("\n").filter((l) => /\.(png|jpe?g)$/i.test(l.trim())).map((l) => l.trim());
 const photos = (listed.length > 0 ? listed : readdirSync(photoDir).filter((f) => /\.(png|jpe?g)$/i.test(f)).sort()).slice(0, nPhotos);
 if (photos.length === 0) throw new Error(`no photos in ${photoDir}: run scripts/setup.sh`);
-
-function entropyBytes(counts: Uint32Array, n: number): number {
-  let bits = 0;
-  for (const c of counts) if (c > 0) bits -= c * Math.log2(c / n);
-  return bits / 8;
-}
 
 /** Picks interior cuts spread over edge FLOPs: in each bucket the one sending the fewest float bytes. */
 function pickCuts(cuts: readonly Cut[], total: number, n: number): Cut[] {
@@ -136,7 +131,7 @@ for (const [fi, frame] of frames.entries()) {
           const y = dequantize(sym, params, dims, new Float32Array(xs.length));
           const dequantMs = performance.now() - td;
           decodedFeeds[name] = new ort.Tensor("float32", y, dims);
-          bound += entropyBytes(histogram(sym, bits), sym.length);
+          bound += orderZeroBytes(histogram(sym, bits), sym.length);
           elements += xs.length;
           for (const coderName of coders) {
             const coder = coderByName(coderName);

@@ -285,22 +285,14 @@ export function ransDecode(payload: Uint8Array, bits: number, out: Uint16Array):
   if (g > 2) unpackGroups(sym, bits, g, out);
 }
 
-/** Unpacks groups of `g` symbols into `out` (dropping the padding of the last group). */
+/** Unpacks groups of `g` > 2 symbols into `out` (dropping the padding of the last group); pairs are split in the decode loop. */
 function unpackGroups(groups: Uint16Array, bits: number, g: number, out: Uint16Array): void {
   const mask = (1 << bits) - 1;
   const n = out.length;
   const full = Math.floor(n / g);
-  if (g === 2) {
-    for (let j = 0, i = 0; j < full; j++, i += 2) {
-      const v = groups[j] as number;
-      out[i] = v >>> bits;
-      out[i + 1] = v & mask;
-    }
-  } else {
-    for (let j = 0, i = 0; j < full; j++, i += g) {
-      const v = groups[j] as number;
-      for (let k = 0; k < g; k++) out[i + k] = (v >>> (bits * (g - 1 - k))) & mask;
-    }
+  for (let j = 0, i = 0; j < full; j++, i += g) {
+    const v = groups[j] as number;
+    for (let k = 0; k < g; k++) out[i + k] = (v >>> (bits * (g - 1 - k))) & mask;
   }
   if (full * g < n) {
     const v = groups[full] as number;

@@ -10,7 +10,7 @@ import { type GraphIndex, nodeReads } from "./graph.js";
 import type { LoadedModel } from "./load.js";
 import type { OnnxNode, ValueInfo } from "./onnx.js";
 import { encodeGraph, encodeModel, encodeValueInfo } from "./onnx-write.js";
-import { standaloneInitializers } from "./shapes.js";
+import { hasDynamicInputs, standaloneInitializers } from "./shapes.js";
 
 /** The two segments of a split, and what the wire carries between them. */
 export interface SplitModels {
@@ -81,7 +81,7 @@ function segment(loaded: LoadedModel, index: GraphIndex, nodes: readonly OnnxNod
  */
 export function extractSegments(loaded: LoadedModel, index: GraphIndex, cut: Cut, options: ExtractOptions = {}): SplitModels {
   const g = loaded.model.graph;
-  const concrete = options.concreteShapes ?? !g.inputs.some((v) => index.inputNames.includes(v.name) && (v.shape === null || v.shape.some((d) => typeof d !== "number" || d <= 0)));
+  const concrete = options.concreteShapes ?? !hasDynamicInputs(index);
   const byName = new Map<string, ValueInfo>([...g.inputs, ...g.outputs, ...g.valueInfo].map((v) => [v.name, v]));
   const crossing = cut.tensors.map((t) => t.name);
   const crossingInfo = cut.tensors.map((t) => {

@@ -1,5 +1,4 @@
 /** `jalad calibrate`: the accuracy and size tables of a profile, measured on real frames. */
-import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { CODER_NAMES, type CoderName } from "../../codec/coder.js";
 import { QUANTIZER_NAMES } from "../../codec/features.js";
@@ -9,6 +8,7 @@ import { FrameSourceError } from "../../services/ffmpeg.js";
 import { ImageError } from "../../services/image.js";
 import { TASK_NAMES, type TaskName } from "../../tasks/adapter.js";
 import { CliError } from "../errors.js";
+import { readJsonFile } from "../files.js";
 import { parseCount } from "../options.js";
 
 /** Parses a comma-separated list, checking each item against `allowed`. */
@@ -63,12 +63,9 @@ export function registerCalibrateCommand(program: Command): void {
       if (f.task !== "auto" && !(TASK_NAMES as readonly string[]).includes(f.task)) throw new CliError(`--task expects auto or one of ${TASK_NAMES.join(", ")}, got "${f.task}"`);
       let labels: Record<string, unknown> | undefined;
       if (f.labels !== undefined) {
-        try {
-          labels = JSON.parse(readFileSync(f.labels, "utf8")) as Record<string, unknown>;
-        } catch (e) {
-          throw new CliError(`--labels ${f.labels}: ${(e as Error).message.split("\n")[0] ?? ""}`);
-        }
-        if (typeof labels !== "object" || labels === null || Array.isArray(labels)) throw new CliError(`--labels ${f.labels}: expected a JSON object of file name → label`);
+        const parsed = readJsonFile(f.labels, "--labels");
+        if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new CliError(`--labels ${f.labels}: expected a JSON object of file name → label`);
+        labels = parsed as Record<string, unknown>;
       }
       try {
         const p = await calibrate({

@@ -1,5 +1,5 @@
 /** `jalad codec info` and `jalad codec roundtrip`. */
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { CODER_NAMES, type CoderName } from "../../codec/coder.js";
 import { DEFAULT_CODER, RAW_CODER_ID, coderById } from "../../codec/coders.js";
@@ -9,16 +9,9 @@ import { codecRoundtrip } from "../../pipelines/codec-roundtrip.js";
 import { resolveModelArg } from "../../services/bundled-models.js";
 import { ImageError } from "../../services/image.js";
 import { CliError } from "../errors.js";
+import { readBytes } from "../files.js";
 import { formatBytes } from "../format.js";
 import { parseCount } from "../options.js";
-
-function readInput(path: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    throw new CliError(`cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? "error"})`);
-  }
-}
 
 /** Registers the `codec` command group. */
 export function registerCodecCommands(program: Command): void {
@@ -28,7 +21,7 @@ export function registerCodecCommands(program: Command): void {
     .argument("<message.bin>", "a feature message")
     .description("fully validate a feature message (CRC, every payload) and print its header as JSON")
     .action((path: string) => {
-      const buf = readInput(path);
+      const buf = readBytes(path);
       let decoded;
       try {
         decoded = decodeFeatures(buf);

@@ -1,5 +1,4 @@
 /** `jalad plan`: the decoupling decision for one camera, or for many cameras on one uplink. */
-import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
 import type { PlanChoice } from "../../planner/candidate.js";
@@ -7,27 +6,11 @@ import type { CameraSpec, CamerasObjective } from "../../planner/cameras.js";
 import { PlannerError, PlannerErrorCode } from "../../planner/errors.js";
 import { planCameras } from "../../planner/multi-camera.js";
 import { OBJECTIVES, type Objective, plan } from "../../planner/plan.js";
-import { type Profile, parseProfile } from "../../planner/profile.js";
+import type { Profile } from "../../planner/profile.js";
 import { formatRate, parseRate } from "../../planner/rates.js";
 import { CliError, ExitCode } from "../errors.js";
+import { readJsonFile, readProfile } from "../files.js";
 import { table } from "../format.js";
-
-function readJson(path: string, what: string): unknown {
-  try {
-    return JSON.parse(readFileSync(path, "utf8")) as unknown;
-  } catch (e) {
-    throw new CliError(`${what} ${path}: ${((e as Error).message.split("\n")[0] ?? "").slice(0, 200)}`);
-  }
-}
-
-function loadProfile(path: string): Profile {
-  try {
-    return parseProfile(readJson(path, "--profile"));
-  } catch (e) {
-    if (e instanceof PlannerError) throw new CliError(`${path}: ${e.message}`, ExitCode.Usage, { cause: e });
-    throw e;
-  }
-}
 
 function fraction(flag: string, v: string): number {
   const n = Number(v);
@@ -70,7 +53,7 @@ export function registerPlanCommand(program: Command): void {
       const minFps = f.minFps === undefined ? undefined : Number(f.minFps);
       if (minFps !== undefined && !(minFps >= 0)) throw new CliError(`--min-fps expects a number ≥ 0, got "${f.minFps}"`);
       if (f.objective === "latency-at-fps" && minFps === undefined) throw new CliError("--objective latency-at-fps needs --min-fps");
-      const profile = loadProfile(f.profile);
+      const profile = readProfile(f.profile, "--profile");
       const bw = rate("--bandwidth", f.bandwidth);
       const budget = fraction("--max-accuracy-drop", f.maxAccuracyDrop);
       let p;
@@ -89,7 +72,7 @@ export function registerPlanCommand(program: Command): void {
 }
 
 async function planMany(path: string, json: boolean): Promise<void> {
-  const raw = readJson(path, "--cameras") as { uplink?: unknown; cloudCapacityMsPerSec?: unknown; objective?: unknown; cameras?: unknown };
+  const raw = readJsonFile(path, "--cameras") as { uplink?: unknown; cloudCapacityMsPerSec?: unknown; objective?: unknown; cameras?: unknown };
   if (typeof raw !== "object" || raw === null || !Array.isArray(raw.cameras) || raw.cameras.length === 0) throw new CliError(`--cameras ${path}: expected { uplink, cameras: [...] } with at least one camera`);
   if (typeof raw.uplink !== "string" && typeof raw.uplink !== "number") throw new CliError(`--cameras ${path}: "uplink" must be a rate like "2MB/s" or bytes/s`);
   const uplink = typeof raw.uplink === "number" ? raw.uplink : rate(`--cameras ${path}: uplink`, raw.uplink);
@@ -100,7 +83,7 @@ async function planMany(path: string, json: boolean): Promise<void> {
     const where = `--cameras ${path}: cameras[${i}]`;
     if (typeof c.profile !== "string") throw new CliError(`${where}.profile must be a path`);
     const p = resolve(dirname(path), c.profile);
-    if (!profiles.has(p)) profiles.set(p, loadProfile(p));
+    if (!profiles.has(p)) profiles.set(p, readProfile(p, "--profile"));
     const num = (k: string, dflt?: number): number => {
       const v = c[k] ?? dflt;
       if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw new CliError(`${where}.${k} must be a number ≥ 0`);

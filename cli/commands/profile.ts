@@ -1,22 +1,13 @@
 /** `jalad profile` (measure one role) and `jalad profile merge` (fold into a calibration profile). */
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { CODER_NAMES, type CoderName } from "../../codec/coder.js";
 import { DEVICE_PRESETS, type DevicePreset } from "../../planner/device-model.js";
 import { type LatencyProfile, measureProfile, mergeProfiles } from "../../pipelines/profile.js";
 import { resolveModelArg } from "../../services/bundled-models.js";
 import { CliError } from "../errors.js";
+import { readJsonObject } from "../files.js";
 import { parseCount } from "../options.js";
-
-function readJson(path: string, what: string): Record<string, unknown> {
-  try {
-    const v = JSON.parse(readFileSync(path, "utf8")) as unknown;
-    if (typeof v !== "object" || v === null || Array.isArray(v)) throw new Error("not a JSON object");
-    return v as Record<string, unknown>;
-  } catch (e) {
-    throw new CliError(`${what} ${path}: ${((e as Error).message.split("\n")[0] ?? "").slice(0, 200)}`);
-  }
-}
 
 function writeJson(path: string, v: unknown): void {
   try {
@@ -34,11 +25,11 @@ function source(arg: string, role: "edge" | "cloud"): LatencyProfile | DevicePre
   const preset = DEVICE_PRESETS.find((d) => d.name === arg);
   if (preset !== undefined) return preset;
   if (arg.startsWith("fitted:")) {
-    const fitted = (readJson(arg.slice(7), `--${role}`).device as { fitted?: DevicePreset } | undefined)?.fitted;
+    const fitted = (readJsonObject(arg.slice(7), `--${role}`).device as { fitted?: DevicePreset } | undefined)?.fitted;
     if (fitted === undefined || !(fitted.flops > 0)) throw new CliError(`--${role} ${arg}: the file holds no fitted device (write it with jalad profile)`);
     return fitted;
   }
-  const p = readJson(arg, `--${role}`);
+  const p = readJsonObject(arg, `--${role}`);
   if (p.kind !== "latency-profile" || p.role !== role) throw new CliError(`--${role} ${arg}: expected ${role === "edge" ? "an" : "a"} ${role} latency profile (jalad profile --role ${role}) or a preset: ${DEVICE_PRESETS.map((d) => d.name).join(", ")}`);
   return p as unknown as LatencyProfile;
 }
@@ -86,7 +77,7 @@ export function registerProfileCommands(program: Command): void {
     .requiredOption("--cloud <file|preset>", "cloud latency profile, or a preset")
     .requiredOption("--out <file>", "merged profile to write")
     .action((f: { calibration: string; edge: string; cloud: string; out: string }) => {
-      const cal = readJson(f.calibration, "--calibration");
+      const cal = readJsonObject(f.calibration, "--calibration");
       if (cal.version !== 1 || !Array.isArray(cal.cuts) || !Array.isArray(cal.encodings)) throw new CliError(`--calibration ${f.calibration}: not a version-1 profile (needs version, cuts, encodings)`);
       const merged = mergeProfiles(cal as unknown as Parameters<typeof mergeProfiles>[0], source(f.edge, "edge"), source(f.cloud, "cloud"));
       writeJson(f.out, merged);

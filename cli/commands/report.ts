@@ -1,10 +1,9 @@
 /** `jalad report profile`: charts of a profile. */
-import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { PlannerError, PlannerErrorCode } from "../../planner/errors.js";
-import { parseProfile } from "../../planner/profile.js";
 import { reportProfile } from "../../pipelines/report-profile.js";
 import { CliError, ExitCode } from "../errors.js";
+import { readProfile } from "../files.js";
 import { table } from "../format.js";
 
 /** Registers `jalad report profile`. */
@@ -17,13 +16,7 @@ export function registerReportCommands(program: Command): void {
     .option("--codec <name>", "coder whose sizes are charted (default: the profile's first)")
     .description("bytes per cut for several c, accuracy drop vs c, predicted latency vs bandwidth with the chosen envelope")
     .action(async (path: string, f: { out: string; maxAccuracyDrop: string; codec?: string }) => {
-      let profile;
-      try {
-        profile = parseProfile(JSON.parse(readFileSync(path, "utf8")) as unknown);
-      } catch (e) {
-        if (e instanceof PlannerError || e instanceof SyntaxError || (e as NodeJS.ErrnoException).code !== undefined) throw new CliError(`${path}: ${(e as Error).message.split("\n")[0] ?? ""}`, ExitCode.Usage, { cause: e });
-        throw e;
-      }
+      const profile = readProfile(path);
       const budget = Number(f.maxAccuracyDrop);
       if (!(budget >= 0 && budget <= 1)) throw new CliError(`--max-accuracy-drop expects a fraction in 0..1, got "${f.maxAccuracyDrop}"`);
       try {

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import type { SymbolCoder } from "../../codec/coder.js";
 import { crc32c } from "../../codec/crc32c.js";
+import { symbolEntropyBytes } from "../../codec/entropy.js";
 import { deflateCoder } from "../../codec/deflate.js";
 import { CodecError } from "../../codec/errors.js";
 import { fromHalf, toHalf } from "../../codec/float16.js";
@@ -9,15 +10,6 @@ import { huffmanCoder } from "../../codec/huffman.js";
 import { ansCoder } from "../../codec/rans.js";
 
 const LAYOUT = (n: number) => ({ planes: 1, height: 1, width: n });
-
-/** Empirical order-0 entropy of symbols, in bytes. */
-export function entropyBytes(s: Uint16Array): number {
-  const counts = new Map<number, number>();
-  for (const v of s) counts.set(v, (counts.get(v) ?? 0) + 1);
-  let bits = 0;
-  for (const c of counts.values()) bits -= c * Math.log2(c / s.length);
-  return bits / 8;
-}
 
 /** n symbols of width `bits` from a geometric-like distribution with parameter p (seeded). */
 function skewed(n: number, bits: number, p: number, seed: number): Uint16Array {
@@ -70,7 +62,7 @@ describe("ans", () => {
     for (const p of [0.05, 0.3, 0.7, 0.95]) {
       const s = skewed(200_000, bits, p, bits * 13 + 1);
       const bytes = ansCoder.encode(s, bits, LAYOUT(s.length)).length;
-      expect(bytes, `p=${p}`).toBeLessThanOrEqual(entropyBytes(s) * 1.02 + 16);
+      expect(bytes, `p=${p}`).toBeLessThanOrEqual(symbolEntropyBytes(s) * 1.02 + 16);
     }
   });
 });

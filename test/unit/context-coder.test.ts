@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { symbolEntropyBytes } from "../../codec/entropy.js";
 import { describe, expect, test } from "vitest";
 import type { SymbolLayout } from "../../codec/coder.js";
 import { ctxCoder, ctxDecode, ctxEncode } from "../../codec/context-coder.js";
@@ -11,15 +12,6 @@ function lcg(seed: number): () => number {
     s = (Math.imul(s, 1103515245) + 12345) >>> 0;
     return s / 2 ** 32;
   };
-}
-
-/** Order-0 entropy bound of the symbols, in bytes. */
-function order0Bytes(q: Uint16Array): number {
-  const counts = new Map<number, number>();
-  for (const s of q) counts.set(s, (counts.get(s) ?? 0) + 1);
-  let bits = 0;
-  for (const c of counts.values()) bits -= c * Math.log2(c / q.length);
-  return bits / 8;
 }
 
 function roundTrip(q: Uint16Array, bits: number, layout: SymbolLayout): Uint8Array {
@@ -147,9 +139,9 @@ describe("ctx coder", () => {
     // 8 bits 0.26 / 0.57 (the blobs' ±24-level noise is incompressible). Copies: ~1/4 is the floor.
     for (const [bits, copies, blobs] of [[2, 0.4, 0.4], [4, 0.4, 0.4], [8, 0.35, 0.65]] as const) {
       const up = upsampled(rnd, layout, bits);
-      expect(roundTrip(up, bits, layout).length).toBeLessThan(copies * order0Bytes(up));
+      expect(roundTrip(up, bits, layout).length).toBeLessThan(copies * symbolEntropyBytes(up));
       const relu = reluBlobs(rnd, layout, bits);
-      expect(roundTrip(relu, bits, layout).length).toBeLessThan(blobs * order0Bytes(relu));
+      expect(roundTrip(relu, bits, layout).length).toBeLessThan(blobs * symbolEntropyBytes(relu));
     }
   });
 
