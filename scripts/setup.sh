@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything jalad needs on a fresh Debian/Ubuntu machine with Node >= 20, then builds.
 # Idempotent and non-interactive: safe to run again; skips what is already there.
-#   - system packages: nats-server, ffmpeg (apt, only when missing)
+#   - system packages (apt, only when missing): nats-server, ffmpeg, and for the RTSP test camera
+#     (scripts/rtsp-server.py) gst-rtsp-server with python3-gi and the base/good GStreamer plugins
 #   - npm dependencies (npm ci; onnxruntime's GPU download skipped: the CPU binaries ship in the package)
 #   - the TypeScript build (dist/)
 #   - real test photos extracted from Debian's opencv-doc package (scripts/fetch-photos.sh)
@@ -21,8 +22,8 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo -n"; fi
 
 missing=()
-for pkg in nats-server ffmpeg; do
-  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+for pkg in nats-server ffmpeg python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good; do
+  [ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)" = "install ok installed" ] || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]} with apt-get"
