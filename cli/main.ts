@@ -7,6 +7,10 @@ import { registerModelCommands } from "./commands/model.js";
 import { registerPlanCommand } from "./commands/plan.js";
 import { registerProfileCommands } from "./commands/profile.js";
 import { registerReportCommands } from "./commands/report.js";
+import { registerEdgeCommand } from "./commands/edge.js";
+import { registerLinkCommand } from "./commands/link.js";
+import { registerResultsCommand } from "./commands/results.js";
+import { registerWorkerCommand } from "./commands/worker.js";
 import { ExitCode, describeFailure } from "./errors.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -35,6 +39,10 @@ export function buildProgram(): Command {
   registerProfileCommands(program);
   registerPlanCommand(program);
   registerReportCommands(program);
+  registerEdgeCommand(program);
+  registerWorkerCommand(program);
+  registerResultsCommand(program);
+  registerLinkCommand(program);
   program.addHelpText("after", () => `\nAll commands:\n${leafCommands(program).map((l) => `  jalad ${l}`).join("\n")}\n`);
   for (const c of program.commands) c.exitOverride();
   program.commands.forEach((c) => c.commands.forEach((s) => s.exitOverride()));

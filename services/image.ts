@@ -29,3 +29,10 @@ export async function readRgbResized(path: string | Uint8Array, width: number, h
     throw new ImageError(`cannot decode image ${typeof path === "string" ? path : "<bytes>"}: ${(e as Error).message}`, { cause: e });
   }
 }
+
+/** Encodes RGB pixels as PNG or JPEG (quality 1..100) with sharp (runs off the event loop). */
+export async function encodeRgb(img: RgbImage, format: "png" | "jpeg", quality = 90): Promise<Uint8Array> {
+  const s = sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } });
+  const b = await (format === "png" ? s.png() : s.jpeg({ quality })).toBuffer();
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}

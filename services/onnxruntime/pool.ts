@@ -8,13 +8,33 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import type { PoolReply, PoolRequest, WireTensor } from "./pool-worker.js";
+import type { FrameMeta } from "../../codec/wire-format.js";
+import type { PoolReply, PoolRequest, RunStages, WireTensor } from "./pool-worker.js";
 
-export type { WireTensor } from "./pool-worker.js";
+export type { RunStages, WireTensor } from "./pool-worker.js";
 
-/** Thrown when a worker fails to load or run a model, or the pool is closed. */
+/**
+ * Thrown when a worker fails to load or run a model, or the pool is closed. `causeName` and
+ * `causeCode` carry the worker-side error's class name and code (e.g. "CodecError",
+ * "CRC_MISMATCH" when a message to decode was corrupt).
+ */
 export class InferencePoolError extends Error {
   override readonly name = "InferencePoolError";
+  constructor(message: string, readonly causeName?: string, readonly causeCode?: string) {
+    super(message);
+  }
+}
+
+/** What a run returns: outputs (unless encoded), inference time and the times of the extra stages, ms. */
+export interface RunResult {
+  readonly outputs: Record<string, WireTensor>;
+  readonly ms: number;
+  readonly encoded?: Uint8Array;
+  readonly encodeMs?: number;
+  readonly decodeMs?: number;
+  readonly preprocessMs?: number;
+  /** The decoded message's metadata (runs with `decode`). */
+  readonly meta?: FrameMeta;
 }
 
 /** Options for {@link InferencePool.create}. */
@@ -83,12 +103,15 @@ export class InferencePool {
     if (bad !== undefined && !bad.ok) throw new InferencePoolError(`cannot load ${key}: ${bad.error}`);
   }
 
-  /** Runs the session `key` on the least busy worker. Feed buffers are copied, outputs transferred back. */
-  async run(key: string, feeds: Readonly<Record<string, WireTensor>>): Promise<{ outputs: Record<string, WireTensor>; ms: number }> {
+  /**
+   * Runs the session `key` on the least busy worker, with optional preprocessing, decoding and
+   * encoding on that thread (see {@link RunStages}). Feed buffers are copied, outputs transferred back.
+   */
+  async run(key: string, feeds: Readonly<Record<string, WireTensor>>, stages: RunStages = {}): Promise<RunResult> {
     const slot = this.slots.reduce((a, b) => (b.busy < a.busy ? b : a));
-    const r = await this.send(slot, { op: "run", key, feeds } as Omit<PoolRequest, "id">);
-    if (!r.ok) throw new InferencePoolError(`inference on ${key} failed: ${r.error}`);
-    return { outputs: r.outputs ?? {}, ms: r.ms ?? 0 };
+    const r = await this.send(slot, { op: "run", key, feeds, ...stages } as Omit<PoolRequest, "id">);
+    if (!r.ok) throw new InferencePoolError(`inference on ${key} failed: ${r.error}`, r.errorName, r.errorCode);
+    return { ...r, outputs: r.outputs ?? {}, ms: r.ms ?? 0 };
   }
 
   /** Releases `key` in every worker. */
