@@ -10,7 +10,7 @@
  * pulling, finishes in-flight work and drains.
  */
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { type JsMsg, jetstream } from "@nats-io/jetstream";
+import { type JsMsg, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { PlannerError } from "../planner/errors.js";
 import { type PlanSpec, parsePlanId, transportOf } from "../planner/plan-id.js";
 import { taskAdapter } from "../tasks/adapter.js";
@@ -148,6 +148,13 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerHandle> {
     await js.publish(subjects.errors(cam), JSON.stringify(rec), { msgID: `${cam}:${m.seq}:${code}`, timeout: 5000 }).catch((e: unknown) => logger.log("error", "error-record-failed", { error: (e as Error).message }));
   };
 
+  // A terminated message is not redelivered but stays in the work queue; its error record keeps
+  // what it was, so it is removed from the stream.
+  const jsm = await jetstreamManager(nc);
+  const dropFromQueue = async (m: JsMsg): Promise<void> => {
+    await jsm.streams.deleteMessage(names.featuresStream, m.info.streamSequence, false).catch(() => undefined);
+  };
+
   const handle = async (m: JsMsg): Promise<void> => {
     const receivedAt = Date.now();
     if (m.info.redelivered) stats.redelivered++;
@@ -241,10 +248,12 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerHandle> {
       if (e instanceof Rejected) {
         await errorRecord(camera, seq, e.code, e.message, m);
         m.term(e.message.slice(0, 200));
+        await dropFromQueue(m);
         if (payloadRef !== undefined) await payloads.delete(payloadRef);
       } else if (m.info.deliveryCount >= topo.maxDeliver) {
         await errorRecord(camera, seq, WorkerErrorCode.GaveUp, `failed on all ${topo.maxDeliver} deliveries, last: ${(e as Error).message}`, m);
         m.term("gave up");
+        await dropFromQueue(m);
       } else {
         logger.log("error", "process-failed", { worker: name, camera, seq, deliveries: m.info.deliveryCount, error: (e as Error).message });
         m.nak(1000);

@@ -54,8 +54,13 @@ export async function readAll<T>(nc: NatsConnection, stream: string, subject: st
 
 /** How many messages `stream` holds on `subject`. */
 export async function countOn(nc: NatsConnection, stream: string, subject: string): Promise<number> {
-  const info = await (await jetstreamManager(nc)).streams.info(stream, { subjects_filter: subject });
-  return info.state.subjects?.[subject] ?? 0;
+  try {
+    const info = await (await jetstreamManager(nc)).streams.info(stream, { subjects_filter: subject });
+    return info.state.subjects?.[subject] ?? 0;
+  } catch (e) {
+    if ((e as Error).name === "StreamNotFoundError") return 0; // not created yet by an edge or worker
+    throw e;
+  }
 }
 
 /** Polls `check` every 250 ms until it returns true; throws after `timeoutMs` with `what`. */

@@ -172,17 +172,19 @@ describe("jalad edge → JetStream → jalad worker ×2 → results", () => {
   test("an RTSP camera that disappears and comes back: the edge reconnects and every published frame gets a result", async () => {
     const { url, nc: c } = await setup(1);
     await using rtsp = await startRtspServer({ width: 320, height: 240, fps: 10 });
-    const e = startJalad(["edge", "--camera", "cam5", "--source", rtsp.url, "--model", "ppocr-det", ...PLAN, "--frames", "30", "--policy", "block", "--reconnect-max", "1000", "--nats", url, "--json"]);
+    const e = startJalad(["edge", "--camera", "cam5", "--source", rtsp.url, "--model", "ppocr-det", ...PLAN, "--frames", "60", "--policy", "block", "--reconnect-max", "1000", "--nats", url, "--json"]);
     running.push(e);
-    await waitFor("5 results", async () => (await countOn(c, names.resultsStream, subjects.results("cam5"))) >= 5, 120_000);
+    const sent = async (): Promise<number> => (await countOn(c, names.resultsStream, subjects.results("cam5"))) + (await countOn(c, names.featuresStream, subjects.features("cam5")));
+    await waitFor("5 frames published", async () => (await sent()) >= 5, 120_000);
     await rtsp.stop();
     await new Promise((r) => setTimeout(r, 1500));
     await rtsp.restart();
     const done = await e.exited;
     expect(done.code, done.stderr.slice(-1500)).toBe(0);
+    if (process.env.JALAD_TEST_TRACE === "1") process.stderr.write(done.stderr.split("\n").filter((l) => l.includes("source-")).join("\n"));
     expect(done.stderr).toMatch(/"event":"source-(ended|failed)"/);
     expect((done.stderr.match(/"event":"source-connect"/g) ?? []).length).toBeGreaterThanOrEqual(2);
-    await waitFor("30 results", async () => (await countOn(c, names.resultsStream, subjects.results("cam5"))) >= 30, 120_000);
-    expectOnePerSeq(await results(c, "cam5"), 0, 30);
+    await waitFor("60 results", async () => (await countOn(c, names.resultsStream, subjects.results("cam5"))) >= 60, 120_000);
+    expectOnePerSeq(await results(c, "cam5"), 0, 60);
   });
 });
