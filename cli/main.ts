@@ -7,6 +7,7 @@ import { registerModelCommands } from "./commands/model.js";
 import { registerPlanCommand } from "./commands/plan.js";
 import { registerProfileCommands } from "./commands/profile.js";
 import { registerReportCommands } from "./commands/report.js";
+import { registerDemoCommands } from "./commands/demo.js";
 import { registerEdgeCommand } from "./commands/edge.js";
 import { registerLinkCommand } from "./commands/link.js";
 import { registerResultsCommand } from "./commands/results.js";
@@ -43,6 +44,7 @@ export function buildProgram(): Command {
   registerWorkerCommand(program);
   registerResultsCommand(program);
   registerLinkCommand(program);
+  registerDemoCommands(program);
   program.addHelpText("after", () => `\nAll commands:\n${leafCommands(program).map((l) => `  jalad ${l}`).join("\n")}\n`);
   for (const c of program.commands) c.exitOverride();
   program.commands.forEach((c) => c.commands.forEach((s) => s.exitOverride()));

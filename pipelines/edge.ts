@@ -152,6 +152,10 @@ export interface EdgeHandle {
   plan(): PlanSpec;
   /** Loads the plan's front segment, then switches at the next frame boundary. */
   setPlan(p: PlanSpec): Promise<void>;
+  /** Publishes awaiting their ack now. */
+  inFlight(): number;
+  /** Link collapse with the "drop" fallback: while on, frames are dropped before the front segment, and counted. */
+  setDropping(on: boolean): void;
   /** Stops capturing, finishes in-flight frames, closes. */
   stop(): Promise<EdgeSummary>;
   readonly nc: NatsConnection;
@@ -284,7 +288,13 @@ export async function startEdge(o: EdgeOptions): Promise<EdgeHandle> {
     const result = { camera: o.camera, seq, frame: frame.seq, plan: plan.id, capturedAt: frame.capturedAt, outputs, latency: { edgeMs: computeMs * slowdown, encodeMs, transferMs: 0, queueMs: 0, decodeMs: 0, cloudMs: 0, endToEndMs: 0 } };
     return { frame, plan, seq, result, body: new Uint8Array(0), content: "application/json", edgeMs: computeMs * slowdown, encodeMs };
   };
+  let dropping = false;
   const compute = boundedStage<SourceFrame, Computed>((frame) => {
+    if (dropping) {
+      dropped++;
+      if (droppedWindow.length < 100) droppedWindow.push(frame.seq);
+      return EMPTY;
+    }
     if (o.frames !== undefined && assigned >= o.frames) {
       // --frames reached: frames still queued are not processed (counted, reported at stop).
       unprocessed++;
@@ -394,6 +404,11 @@ export async function startEdge(o: EdgeOptions): Promise<EdgeHandle> {
       current = next;
       plansUsed.add(next.id);
       logger.log("info", "plan-switch", { camera: o.camera, plan: next.id, atSeq: nextSeq });
+    },
+    inFlight: () => send.running(),
+    setDropping(on) {
+      if (on !== dropping) logger.log("warn", on ? "dropping-start" : "dropping-stop", { camera: o.camera, dropped });
+      dropping = on;
     },
     async stop() {
       if (!stopping) {

@@ -44,7 +44,7 @@ function usage(flag: string, e: unknown): never {
 }
 
 /** Reads `--trace`: a file path, `builtin:step[:segmentSeconds]` or `builtin:3g[:seed[:durationSeconds]]`. */
-function loadTrace(spec: string, format: string): BandwidthTrace {
+export function loadTrace(spec: string, format = "auto"): BandwidthTrace {
   if (format !== "auto" && !(TRACE_FORMATS as readonly string[]).includes(format)) throw new CliError(`--trace-format expects auto, ${TRACE_FORMATS.join(", ")}, got "${format}"`);
   const builtin = /^builtin:(step|3g)(?::([^:]+))?(?::([^:]+))?$/.exec(spec);
   if (builtin !== null) {

@@ -1,0 +1,134 @@
+/**
+ * The bandwidth observer: estimates the usable uplink from the edge's own traffic, and probes
+ * when that traffic is too thin to measure.
+ * - Passive samples: each acknowledged publish delivered `bytes` between the later of its send
+ *   time and the previous ack, and its ack (the delivery-rate idea of BBR: pipelined publishes
+ *   are measured back to back, not each with its own round trip). A publish that found the link
+ *   idle also paid one round trip, which is subtracted (the minimum RTT seen by NATS pings).
+ * - Active probes: when no sample of at least `minSampleBytes` came in for `probeIntervalMs`, a
+ *   probe of `probeBytes` is published on `jalad.probe.<camera>` (core NATS: no stream stores
+ *   it) followed by a flush; its PONG returns after the bytes went through. The byte cost is
+ *   bounded: probes never exceed `probeBudget` of the current estimate.
+ * Emits `bandwidth$` every `intervalMs` with the estimator's estimate and confidence.
+ */
+import { Observable } from "rxjs";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { type BandwidthEstimate, type BandwidthEstimator, type EstimatorName, createBandwidthEstimator } from "../planner/bandwidth-estimators.js";
+import type { Logger } from "../services/log.js";
+
+/** Options for {@link BandwidthObserver}. */
+export interface ObserverOptions {
+  readonly nc: NatsConnection;
+  readonly camera: string;
+  /** Estimator. Default "harmonic" (reacts within a few samples even when only probes feed it; time-weighted EWMA barely moves on short probe samples). */
+  readonly estimator?: EstimatorName;
+  /** Estimate period, ms. Default 500. */
+  readonly intervalMs?: number;
+  /** Publishes smaller than this are too thin to measure, bytes. Default 16384. */
+  readonly minSampleBytes?: number;
+  /** Probe when no usable sample came for this long, ms. Default 1000. */
+  readonly probeIntervalMs?: number;
+  /** Largest probe, bytes. Default 262144. */
+  readonly maxProbeBytes?: number;
+  /** Fraction of the estimated link a probe may use over one probe interval. Default 0.1. */
+  readonly probeBudget?: number;
+  /** Whether the edge has publishes in flight: probes wait for an idle link, or they would time the queue ahead of them. */
+  readonly busy?: () => boolean;
+  readonly logger?: Logger;
+}
+
+/** One observed delivery, for the estimator and for telemetry. */
+export interface DeliverySample {
+  readonly bytes: number;
+  readonly ms: number;
+  readonly at: number;
+  readonly source: "traffic" | "probe";
+}
+
+/** Watches acks and probes; see the file comment. */
+export class BandwidthObserver {
+  private readonly estimator: BandwidthEstimator;
+  private lastAckAt = 0;
+  private lastUsefulAt = Date.now();
+  private minRttMs = Infinity;
+  private probing = false;
+  /** Probe bytes sent in total. */
+  probeBytes = 0;
+  /** Samples taken in total. */
+  samples = 0;
+
+  constructor(private readonly o: ObserverOptions) {
+    this.estimator = createBandwidthEstimator(o.estimator ?? "harmonic", { window: 4 });
+  }
+
+  /** Feeds one acknowledged publish: bytes sent, when it was sent and acked (epoch ms). */
+  acked(bytes: number, sentAt: number, ackedAt: number): void {
+    const idle = sentAt >= this.lastAckAt;
+    const start = Math.max(sentAt, this.lastAckAt);
+    this.lastAckAt = Math.max(this.lastAckAt, ackedAt);
+    if (bytes < (this.o.minSampleBytes ?? 16384)) return;
+    const rtt = Number.isFinite(this.minRttMs) ? this.minRttMs : 0;
+    const ms = Math.max(1, ackedAt - start - (idle ? rtt : 0));
+    this.add({ bytes, ms, at: ackedAt, source: "traffic" });
+  }
+
+  private add(s: DeliverySample): void {
+    this.samples++;
+    this.lastUsefulAt = s.at;
+    this.estimator.add({ bytes: s.bytes, ms: s.ms, at: s.at });
+  }
+
+  /** The current estimate (undefined before the first sample). */
+  estimate(now = Date.now()): BandwidthEstimate | undefined {
+    return this.estimator.estimate(now);
+  }
+
+  private async measureRtt(): Promise<void> {
+    try {
+      const rtt = await this.o.nc.rtt();
+      this.minRttMs = Math.min(this.minRttMs, rtt);
+    } catch {
+      // disconnected: no RTT this time
+    }
+  }
+
+  private async probe(now: number): Promise<void> {
+    if (this.probing) return;
+    this.probing = true;
+    try {
+      const est = this.estimator.estimate(now)?.bytesPerSec ?? 100_000;
+      const budget = (this.o.probeBudget ?? 0.1) * est * ((this.o.probeIntervalMs ?? 1000) / 1000);
+      const bytes = Math.round(Math.max(4096, Math.min(this.o.maxProbeBytes ?? 262144, budget)));
+      await this.measureRtt();
+      const t0 = Date.now();
+      this.o.nc.publish(`jalad.probe.${this.o.camera}`, new Uint8Array(bytes));
+      await this.o.nc.flush();
+      const t1 = Date.now();
+      this.probeBytes += bytes;
+      const rtt = Number.isFinite(this.minRttMs) ? this.minRttMs : 0;
+      this.add({ bytes, ms: Math.max(1, t1 - t0 - rtt), at: t1, source: "probe" });
+    } catch (e) {
+      this.o.logger?.log("warn", "probe-failed", { error: (e as Error).message });
+    } finally {
+      this.probing = false;
+    }
+  }
+
+  /** Estimates every `intervalMs`, probing when traffic is too thin. Unsubscribe to stop. */
+  bandwidth$(): Observable<BandwidthEstimate & { at: number }> {
+    return new Observable((sub) => {
+      void this.measureRtt();
+      const tick = setInterval(() => {
+        const now = Date.now();
+        if (now - this.lastUsefulAt > (this.o.probeIntervalMs ?? 1000) && this.o.busy?.() !== true) void this.probe(now);
+        const e = this.estimator.estimate(now);
+        if (e !== undefined) sub.next({ ...e, at: now });
+      }, this.o.intervalMs ?? 500);
+      const rtt = setInterval(() => void this.measureRtt(), 5000);
+      return () => {
+        clearInterval(tick);
+        clearInterval(rtt);
+      };
+    });
+  }
+}
