@@ -10,7 +10,7 @@
  * new and its queue fills and applies its policy. Chaining stages this way keeps every queue
  * between frame source and network bounded.
  */
-import { Observable, type OperatorFunction, Subscription, from } from "rxjs";
+import { Observable, type OperatorFunction, Subscription, defer, from } from "rxjs";
 
 /** What a full queue does. */
 export type QueuePolicy = "drop-oldest" | "block";
@@ -67,7 +67,7 @@ export function boundedStage<T, R>(project: (item: T) => Promise<R> | Observable
         while (!paused && active < concurrency && queue.length > 0) {
           const item = queue.shift() as T;
           active++;
-          inner.add(from(project(item)).subscribe({
+          inner.add(defer(() => from(project(item))).subscribe({
             next: (r) => subscriber.next(r),
             error: (e: unknown) => subscriber.error(e),
             complete: () => {

@@ -26,6 +26,8 @@ export interface ReplanOptions {
   readonly maxAccuracyDrop: number;
   /** Default "latency". */
   readonly objective?: Objective;
+  /** Frame-rate floor for objective "latency-at-fps", frames/s. */
+  readonly minFps?: number;
   readonly policy: PlanSwitchPolicy;
   /** The plan in force at start. */
   readonly initial: PlanSpec;
@@ -73,7 +75,7 @@ export function replan(o: ReplanOptions): OperatorFunction<{ bytesPerSec: number
     if (e.confidence < (o.minConfidence ?? 0.1)) return result(false, "low-confidence");
     let best: PlanChoice | undefined;
     try {
-      best = e.bytesPerSec < threshold ? undefined : plan(o.profile, e.bytesPerSec, o.maxAccuracyDrop, o.objective ?? "latency");
+      best = e.bytesPerSec < threshold ? undefined : plan(o.profile, e.bytesPerSec, o.maxAccuracyDrop, o.objective ?? "latency", o.minFps !== undefined ? { minFps: o.minFps } : {});
     } catch (err) {
       if (!(err instanceof PlannerError)) throw err;
       best = undefined;
@@ -81,14 +83,16 @@ export function replan(o: ReplanOptions): OperatorFunction<{ bytesPerSec: number
     if (best === undefined) {
       if (collapsed) return result(false, "collapsed");
       collapsed = true;
+      proposed = undefined;
+      o.policy.reset();
       o.logger?.log("warn", "link-collapse", { bandwidthBytesPerSec: e.bytesPerSec, fallback: o.collapse ?? "edge-only" });
       if ((o.collapse ?? "edge-only") === "drop" || edgeOnly === undefined) {
         o.setDropping?.(true);
-        return result(true, "collapse-drop", e.at);
+        return result(false, "collapse-drop");
       }
+      if (samePlan(edgeOnly, current)) return result(false, "collapse-edge-only");
       current = { cut: edgeOnly.cut, codec: edgeOnly.codec, bits: edgeOnly.bits };
       await o.apply(current, "link collapse: edge only");
-      o.policy.reset();
       return result(true, "collapse-edge-only", e.at);
     }
     if (collapsed) {

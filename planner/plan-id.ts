@@ -55,6 +55,7 @@ export function transportOf(p: PlanSpec): PlanTransport {
   }
   const jpeg = /^jpeg-q(\d{1,3})$/.exec(p.codec);
   if (p.codec === "png" || jpeg !== null || (p.codec === "raw" && p.bits === null)) {
+    needNoBits();
     if (p.cut !== 0) throw bad("frames are sent as images at cut 0 only");
     const quality = jpeg === null ? 100 : Number(jpeg[1]);
     if (quality < 1 || quality > 100) throw bad(`JPEG quality ${quality} is outside 1..100`);
@@ -63,6 +64,7 @@ export function transportOf(p: PlanSpec): PlanTransport {
   const [coder, quantizer = "minmax", extra] = p.codec.split("+");
   if (coder === "f32" || coder === "f16") {
     needNoBits();
+    if (extra !== undefined) throw bad(`codec ${p.codec} is not ${coder}[+deflate]`);
     if (quantizer !== "minmax" && quantizer !== "deflate") throw bad(`${coder} may only be followed by +deflate`);
     return { kind: "float", precision: coder, deflate: quantizer === "deflate" };
   }
