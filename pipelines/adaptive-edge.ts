@@ -12,6 +12,7 @@ import { type PlanSpec, planId } from "../planner/plan-id.js";
 import { PlanSwitchPolicy } from "../planner/plan-switch.js";
 import type { Profile } from "../planner/profile.js";
 import { withEdgeSlowdown } from "../planner/edge-slowdown.js";
+import { INLINE_PAYLOAD_BYTES, withinPayload } from "../planner/payload-limit.js";
 import { BandwidthObserver } from "../operators/observe-bandwidth.js";
 import { type CollapsePolicy, type ReplanDecision, replan } from "../operators/replan.js";
 import { names, subjects } from "../services/nats/topology.js";
@@ -75,7 +76,7 @@ export interface AdaptiveEdgeHandle {
 /** Starts an adaptive edge; see the file comment. */
 export async function startAdaptiveEdge(o: AdaptiveEdgeOptions): Promise<AdaptiveEdgeHandle> {
   const slowed = withEdgeSlowdown(o.profile, o.slowdown ?? 1);
-  const profile = { ...slowed, encodings: slowed.encodings.filter((e) => e.bytes <= (o.maxPlanBytes ?? 1_040_384)) };
+  const profile = withinPayload(slowed, o.maxPlanBytes ?? INLINE_PAYLOAD_BYTES);
   const budget = o.maxAccuracyDrop ?? 0.01;
   const guess = o.oracle?.(Date.now()) ?? o.initialBandwidth;
   const lastCut = Math.max(...profile.cuts.map((c) => c.id));

@@ -12,6 +12,7 @@ import { type PlanSpec, planId } from "../planner/plan-id.js";
 import type { Profile } from "../planner/profile.js";
 import type { BandwidthTrace } from "../planner/trace.js";
 import { withEdgeSlowdown } from "../planner/edge-slowdown.js";
+import { withinPayload } from "../planner/payload-limit.js";
 import { type Logger, silentLogger } from "../services/log.js";
 import { lineChart } from "./charts.js";
 import { startCloud, warmUp } from "./cloud-harness.js";
@@ -68,7 +69,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   const logger = o.logger ?? silentLogger;
   const budget = o.maxAccuracyDrop ?? 0.01;
   const k = o.slowdown ?? 8;
-  const slowed = withEdgeSlowdown(o.profile, k);
+  const slowed = withinPayload(withEdgeSlowdown(o.profile, k)); // the candidates the adaptive edge plans with
   const cloud = await startCloud({ ...(o.natsUrl !== undefined ? { natsUrl: o.natsUrl } : {}), workers: 2, logger });
   try {
     await warmUp(cloud, o.model, o.source, logger);
