@@ -17,6 +17,22 @@ export interface GraphBuilderOptions {
   readonly producer?: string;
 }
 
+/** Options of {@link GraphBuilder.conv}. */
+export interface ConvOptions {
+  /** Per-output-channel bias. Default none. */
+  readonly bias?: Float32Array;
+  /** [strideH, strideW]. Default [1, 1]. */
+  readonly strides?: readonly [number, number];
+  /** ONNX pads [top, left, bottom, right]. Default no padding. */
+  readonly pads?: readonly [number, number, number, number];
+  /** Groups (channels for a depthwise convolution). Default 1. */
+  readonly group?: number;
+  /** Prefix of the initializer names. Default "conv". */
+  readonly name?: string;
+  /** Output tensor name. Default generated. */
+  readonly out?: string;
+}
+
 /** Builds an ONNX model node by node; tensor names are generated unless given. */
 export class GraphBuilder {
   private readonly nodes: Uint8Array[] = [];
@@ -57,6 +73,27 @@ export class GraphBuilder {
     const data = new BigInt64Array(values.map((v) => BigInt(v)));
     this.inits.push(encodeTensor(name, DataType.INT64, [values.length], new Uint8Array(data.buffer)));
     return name;
+  }
+
+  /** Adds a float32 scalar initializer (dims []) and returns its name. */
+  scalar(prefix: string, value: number): string {
+    return this.float(prefix, [], new Float32Array([value]));
+  }
+
+  /**
+   * Adds a Conv node (NCHW input, OIHW `weight` of `dims`, optional per-output-channel `bias`)
+   * with its initializers; returns the output name. Defaults: stride 1, no padding, group 1.
+   */
+  conv(x: string, weight: Float32Array, dims: readonly [number, number, number, number], options: ConvOptions = {}): string {
+    const inputs = [x, this.float(`${options.name ?? "conv"}_w`, dims, weight)];
+    if (options.bias !== undefined) inputs.push(this.float(`${options.name ?? "conv"}_b`, [dims[0]], options.bias));
+    const attrs: Record<string, AttrValue> = {
+      kernel_shape: [dims[2], dims[3]],
+      strides: options.strides ?? [1, 1],
+      pads: options.pads ?? [0, 0, 0, 0],
+    };
+    if ((options.group ?? 1) !== 1) attrs.group = options.group as number;
+    return this.op("Conv", inputs, attrs, options.out);
   }
 
   /** Adds a node with one output (generated name unless `out` is given); returns the output name. */

@@ -2,6 +2,9 @@
  * Task adapters: what a model's outputs mean, so that accuracy can be measured as agreement
  * with the unsplit model on the user's own frames (no labels needed), or against labels.
  */
+import { detectFaces } from "./face-detection.js";
+import { type Gallery, compareEmbeddings } from "./face-embedding.js";
+import { FACE_GALLERY } from "./face-gallery.js";
 import { cosineSimilarity, top1Agreement, argmax } from "./generic.js";
 import { type Box, boxF1, detectBoxes } from "./text-detection.js";
 import { ctcGreedy, ctcText, sequenceAgreement } from "./text-recognition.js";
@@ -13,7 +16,7 @@ export interface OutputTensor {
 }
 
 /** The tasks jalad knows. */
-export const TASK_NAMES = ["classification", "text-detection", "text-recognition", "generic"] as const;
+export const TASK_NAMES = ["classification", "text-detection", "text-recognition", "face-detection", "face-embedding", "generic"] as const;
 /** One of {@link TASK_NAMES}. */
 export type TaskName = (typeof TASK_NAMES)[number];
 
@@ -53,6 +56,32 @@ const textRecognition: TaskAdapter<number[]> = {
   result: (seq) => seq,
 };
 
+const round4 = (v: number): number => Math.round(v * 10000) / 10000;
+
+/** face-api SSD: boxes after decoding, score > 0.5 and NMS, normalised to the frame; agreement = F1 at IoU ≥ 0.5. */
+const faceDetection: TaskAdapter<Box[]> = {
+  name: "face-detection",
+  predict: (o) => detectFaces(o.data),
+  agreement: (r, g) => boxF1(r, g),
+  labelAgreement: (g, label) => boxF1(label as Box[], g),
+  result: (boxes) => boxes.map((b) => [round4(b.x0), round4(b.y0), round4(b.x1), round4(b.y1), Math.round(b.score * 1000) / 1000]),
+};
+
+/**
+ * A face-embedding adapter comparing descriptors against `gallery`: agreement = 1 − (fraction
+ * of faces whose nearest identity changes + 1 − mean cosine similarity), clamped to [0, 1].
+ */
+export function faceEmbeddingAdapter(gallery: Gallery): TaskAdapter<Float32Array> {
+  return {
+    name: "face-embedding",
+    predict: (o) => o.data,
+    agreement: (r, g) => 1 - compareEmbeddings(r, g, gallery).accuracyDrop,
+    result: (p) => Array.from(p, (v) => Math.round(v * 1e5) / 1e5),
+  };
+}
+
+const faceEmbedding = faceEmbeddingAdapter(FACE_GALLERY);
+
 const generic: TaskAdapter<Float32Array> = {
   name: "generic",
   predict: (o) => o.data,
@@ -66,6 +95,8 @@ export function taskAdapter(name: TaskName): TaskAdapter {
     case "classification": return classification;
     case "text-detection": return textDetection;
     case "text-recognition": return textRecognition;
+    case "face-detection": return faceDetection;
+    case "face-embedding": return faceEmbedding;
     case "generic": return generic;
   }
 }

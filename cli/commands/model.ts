@@ -1,10 +1,13 @@
-/** `jalad model inspect` and `jalad model split`. */
+/** `jalad model inspect`, `jalad model split` and `jalad model import`. */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { Command } from "commander";
 import type { Cut } from "../../model/cuts.js";
 import { extractSegments } from "../../model/extract.js";
+import { WeightsError } from "../../model/face-api/errors.js";
+import { FACE_API_NETS, FACE_API_NET_NAMES, type FaceApiNet } from "../../model/face-api/nets.js";
+import { importFaceApiNet } from "../../services/face-api-weights.js";
 import { analyzeModel, type ModelAnalysis } from "../../pipelines/analyze-model.js";
 import { resolveModelArg } from "../../services/bundled-models.js";
 import { CliError } from "../errors.js";
@@ -67,7 +70,7 @@ export function registerModelCommands(program: Command): void {
       .option("--max-crossing <k>", "list cuts whose crossing set has at most k tensors", parseCount("--max-crossing", 1), 4)
       .option("--no-refine", "list plain prefix cuts only (no min-cut refinement)");
 
-  common(model.command("inspect").argument("<model>", "ONNX file, or a bundled model name (ppocr-det, ppocr-rec, ppocr-cls)"))
+  common(model.command("inspect").argument("<model>", "ONNX file, or a bundled model name (ppocr-det, ppocr-rec, ppocr-cls, face-ssd, face-embed)"))
     .description("list every cut of a model: crossing tensors, bytes per frame, edge and cloud FLOPs")
     .option("--json", "print the cuts as a JSON array")
     .action(async (modelArg: string, flags: AnalyzeFlags & { json?: boolean }) => {
@@ -107,5 +110,34 @@ export function registerModelCommands(program: Command): void {
         throw new CliError(`cannot write to ${flags.out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 2, { cause: e });
       }
       console.log(`cut ${cut.id} (${cut.kind}): ${cut.tensors.length} tensors, ${formatBytes(cut.bytes)}/frame → ${join(flags.out, "front.onnx")}, ${join(flags.out, "back.onnx")}, ${join(flags.out, "split.json")}`);
+    });
+
+  model.command("import")
+    .argument("<source>", "where the weights come from: face-api (@vladmandic/face-api)")
+    .description("build a standalone ONNX model from a package's weights (face-api: ssd-mobilenetv1, face-recognition)")
+    .requiredOption("--net <name>", `network to import: ${FACE_API_NET_NAMES.join(" | ")}`)
+    .option("--out <file>", "ONNX file to write (default: ./face-ssd.onnx or ./face-embed.onnx)")
+    .option("--weights-dir <dir>", "folder with the weights manifest and shards (default: the installed package's model/)")
+    .action((source: string, flags: { net: string; out?: string; weightsDir?: string }) => {
+      if (source !== "face-api") throw new CliError(`unknown import source "${source}": only face-api is supported`);
+      if (!(FACE_API_NET_NAMES as readonly string[]).includes(flags.net)) throw new CliError(`--net expects one of ${FACE_API_NET_NAMES.join(", ")}, got "${flags.net}"`);
+      const net = flags.net as FaceApiNet;
+      const info = FACE_API_NETS[net];
+      let bytes: Uint8Array;
+      try {
+        bytes = importFaceApiNet(net, flags.weightsDir !== undefined ? { modelDir: flags.weightsDir } : {});
+      } catch (e) {
+        if (e instanceof WeightsError) throw new CliError(`${e.code}: ${e.message}`, 2, { cause: e });
+        throw e;
+      }
+      const out = flags.out ?? info.fileName;
+      try {
+        writeFileSync(out, bytes);
+      } catch (e) {
+        throw new CliError(`cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 2, { cause: e });
+      }
+      console.log(`face-api ${net} → ${out} (${formatBytes(bytes.length)}, sha256 ${sha256(bytes)})`);
+      console.log(`  input:  ${info.preprocessing}`);
+      console.log(`  output: ${info.outputs}`);
     });
 }
