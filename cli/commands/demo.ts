@@ -68,9 +68,10 @@ export function registerDemoCommands(program: Command): void {
     .option("--profile <file>", "planner profile (default: profiles/<model>.profile.json)")
     .option("--edge-slowdown <k>", "emulate a k× slower edge", parsePositive("--edge-slowdown", 0.999), 8)
     .option("--max-accuracy-drop <x>", "accuracy budget, fraction", fraction("--max-accuracy-drop"), 0.01)
+    .option("--source <src>", "frames: video file, folder or rtsp:// URL (default: the clip of photos with text)")
     .option("--out <dir>", "where the table, JSON and plot go", "reports")
     .option("--json", "print one JSON object on stdout instead of the table")
-    .action(async (f: { trace: string; duration?: number; model: string; profile?: string; edgeSlowdown: number; maxAccuracyDrop: number; out: string; json?: boolean }) => {
+    .action(async (f: { trace: string; duration?: number; model: string; profile?: string; edgeSlowdown: number; maxAccuracyDrop: number; source?: string; out: string; json?: boolean }) => {
       const trace = loadTrace(f.trace);
       const model = resolveModelArg(f.model);
       const profile = profileFor(f.model, f.profile);
@@ -79,7 +80,7 @@ export function registerDemoCommands(program: Command): void {
       const { signal, off } = interruptible();
       try {
         const r = await runExperiment({
-          trace, traceName: f.trace.startsWith("builtin:") ? f.trace.slice(8).replace(/[^A-Za-z0-9_-]/g, "-") : basename(f.trace).replace(/\.[^.]*$/, ""), durationMs, model, source: ensureClip(ROOT), profile, slowdown: f.edgeSlowdown, maxAccuracyDrop: f.maxAccuracyDrop, outDir: f.out, signal,
+          trace, traceName: f.trace.startsWith("builtin:") ? f.trace.slice(8).replace(/[^A-Za-z0-9_-]/g, "-") : basename(f.trace).replace(/\.[^.]*$/, ""), durationMs, model, source: f.source ?? ensureClip(ROOT), profile, slowdown: f.edgeSlowdown, maxAccuracyDrop: f.maxAccuracyDrop, outDir: f.out, signal,
           onCondition: (label) => say(`experiment: ${label} (${(durationMs / 1000).toFixed(0)} s)`), onTick: (t) => say(tickLine(t)), logger: jsonLogger("experiment", { minLevel: "warn" }),
           ...(process.env.NATS_URL ? { natsUrl: process.env.NATS_URL } : {}),
         });
