@@ -59,6 +59,8 @@ export interface EdgeOptions {
   readonly policy?: QueuePolicy;
   /** Publishes awaiting their ack at once. Default 4. */
   readonly maxInFlight?: number;
+  /** Encoded frames allowed to wait for a publish slot (then the front segment pauses). Default 2; 1 for the lowest latency. */
+  readonly sendQueue?: number;
   /** onnxruntime intra-op threads for the front segment. Default 1. */
   readonly threads?: number;
   /** JetStream ack timeout per attempt, ms. Default 5000. */
@@ -334,7 +336,7 @@ export async function startEdge(o: EdgeOptions): Promise<EdgeHandle> {
       seqs.record(seq + 1);
       return { seq, frameIndex: c.frame.seq, plan: c.plan.id, capturedAt: c.frame.capturedAt, bytes: p.bytes, edgeMs: c.edgeMs, encodeMs: c.encodeMs, ackMs: p.ackMs, ackedAt: Date.now(), viaObjectStore: p.viaObjectStore };
     }
-  }, { capacity: 2, concurrency: o.maxInFlight ?? 4, policy: "block", upstream: compute });
+  }, { capacity: o.sendQueue ?? 2, concurrency: o.maxInFlight ?? 4, policy: "block", upstream: compute });
 
   const telemetry = (): EdgeTelemetry => {
     const now = Date.now();

@@ -118,7 +118,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioMetrics> 
   const results = new Map<number, { e2e: number; plan: string; at: number }>();
   const follow = await followResults(direct, { camera: o.camera, onResult: (r) => results.set(r.seq, { e2e: r.latency.endToEndMs, plan: r.plan, at: Date.now() }) });
   const common = {
-    camera: o.camera, source: o.source, model: o.model, natsUrl: `nats://127.0.0.1:${link.port}`, loop: true, queue: 1, maxInFlight: 1, policy: "drop-oldest" as const,
+    camera: o.camera, source: o.source, model: o.model, natsUrl: `nats://127.0.0.1:${link.port}`, loop: true, queue: 1, maxInFlight: 1, sendQueue: 1, policy: "drop-oldest" as const,
     slowdown: o.slowdown ?? 8, logger, reconnect: { maxDelayMs: 2000 }, ackTimeoutMs: 30_000,
   };
   let adaptive: AdaptiveEdgeHandle | undefined;
