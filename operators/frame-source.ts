@@ -29,7 +29,7 @@ import {
   timer,
 } from "rxjs";
 import { type FfmpegFrames, startFfmpegFrames } from "../services/ffmpeg-process.js";
-import { ffmpegBinary, ffmpegSourceArgs, listImages, sourceKind } from "../services/ffmpeg.js";
+import { type RgbFrame, ffmpegBinary, ffmpegSourceArgs, listImages, sourceKind } from "../services/ffmpeg.js";
 import { FrameSourceError, lastLine } from "../services/frame-source-error.js";
 import { readRgbResized } from "../services/image.js";
 import { type Logger, jsonLogger } from "../services/log.js";
@@ -37,21 +37,12 @@ import { type BackoffPolicy, DEFAULT_BACKOFF, backoffDelay, backoffPolicyProblem
 
 export { FrameSourceError, FrameSourceErrorCode } from "../services/frame-source-error.js";
 
-/** One frame from {@link frameSource}. */
-export interface SourceFrame {
-  /** Sequence number: starts at `startSeq`, +1 per frame, keeps counting across reconnects. */
-  readonly seq: number;
-  /** Capture time, epoch ms (the scheduler's clock when the frame's last byte arrived). */
-  readonly capturedAt: number;
-  /** Frame width, px. */
-  readonly width: number;
-  /** Frame height, px. */
-  readonly height: number;
-  /** width·height·3 bytes, interleaved RGB, row-major. Owned by the receiver. */
-  readonly rgb: Uint8Array;
-  /** Where it came from: the source string, or the image's file name for folders. */
-  readonly origin: string;
-}
+/**
+ * One frame from {@link frameSource}: an {@link RgbFrame} whose `seq` starts at `startSeq` and
+ * keeps counting across reconnects, and whose `capturedAt` is the scheduler's clock when the
+ * frame's last byte arrived.
+ */
+export type SourceFrame = RgbFrame;
 
 /** Reconnect policy of {@link frameSource}: exponential backoff with jitter. */
 export interface ReconnectOptions {

@@ -26,7 +26,7 @@ export interface ObserverOptions {
   readonly intervalMs?: number;
   /** Publishes smaller than this are too thin to measure, bytes. Default 16384. */
   readonly minSampleBytes?: number;
-  /** Probe when no usable sample came for this long, ms. Default 1000. */
+  /** Probe when no usable sample came for this long, ms. Default 500. */
   readonly probeIntervalMs?: number;
   /** Largest probe, bytes. Default 262144. */
   readonly maxProbeBytes?: number;
@@ -97,7 +97,7 @@ export class BandwidthObserver {
     this.probing = true;
     try {
       const est = this.estimator.estimate(now)?.bytesPerSec ?? 100_000;
-      const budget = (this.o.probeBudget ?? 0.1) * est * ((this.o.probeIntervalMs ?? 1000) / 1000);
+      const budget = (this.o.probeBudget ?? 0.1) * est * ((this.o.probeIntervalMs ?? 500) / 1000);
       const bytes = Math.round(Math.max(4096, Math.min(this.o.maxProbeBytes ?? 262144, budget)));
       await this.measureRtt();
       const t0 = Date.now();
@@ -114,13 +114,19 @@ export class BandwidthObserver {
     }
   }
 
+  /** Measures the link once now (an RTT and one probe), so the first plan need not be a guess. */
+  async measureNow(): Promise<BandwidthEstimate | undefined> {
+    await this.probe(Date.now());
+    return this.estimator.estimate(Date.now());
+  }
+
   /** Estimates every `intervalMs`, probing when traffic is too thin. Unsubscribe to stop. */
   bandwidth$(): Observable<BandwidthEstimate & { at: number }> {
     return new Observable((sub) => {
       void this.measureRtt();
       const tick = setInterval(() => {
         const now = Date.now();
-        if (now - this.lastUsefulAt > (this.o.probeIntervalMs ?? 1000) && this.o.busy?.() !== true) void this.probe(now);
+        if (now - this.lastUsefulAt > (this.o.probeIntervalMs ?? 500) && this.o.busy?.() !== true) void this.probe(now);
         const e = this.estimator.estimate(now);
         if (e !== undefined) sub.next({ ...e, at: now });
       }, this.o.intervalMs ?? 500);

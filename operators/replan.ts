@@ -35,6 +35,12 @@ export interface ReplanOptions {
   readonly minConfidence?: number;
   /** Below this estimate the link counts as collapsed, bytes/s. Default 5000. */
   readonly collapseBelowBytesPerSec?: number;
+  /**
+   * Switch at once, skipping the hold, when the current plan's predicted latency at the new
+   * estimate is more than this many times the best plan's (a step down in bandwidth, where every
+   * held second costs whole frames). Default 2.
+   */
+  readonly urgentFactor?: number;
   /** Fallback on collapse. Default "edge-only". */
   readonly collapse?: CollapsePolicy;
   /** Makes a plan current (loads it, switches the edge, records it). */
@@ -105,7 +111,9 @@ export function replan(o: ReplanOptions): OperatorFunction<{ bytesPerSec: number
     const id = planId(best);
     if (now !== undefined && samePlan(now, best)) proposed = undefined;
     else if (proposed?.id !== id) proposed = { id, since: e.at };
-    const d = o.policy.consider(currentChoice, best, e.at);
+    const urgent = currentChoice !== undefined && !samePlan(currentChoice, best) && currentChoice.predicted.totalMs > (o.urgentFactor ?? 2) * best.predicted.totalMs;
+    const d = urgent ? { switch: true, reason: "urgent", message: `${planId(best)} is over ${o.urgentFactor ?? 2}× faster than ${planId(currentChoice)} at ${Math.round(e.bytesPerSec)} B/s` } : o.policy.consider(currentChoice, best, e.at);
+    if (urgent) o.policy.reset();
     if (!d.switch) return result(false, d.reason);
     const proposedAt = proposed?.since ?? e.at;
     proposed = undefined;

@@ -113,16 +113,25 @@ export async function startAdaptiveEdge(o: AdaptiveEdgeOptions): Promise<Adaptiv
     const rev = await kv.put(o.camera, JSON.stringify({ camera: o.camera, plan: planId(spec), ...spec, why, at: Date.now(), slowdown: o.slowdown ?? 1, maxAccuracyDrop: budget }));
     o.logger?.log("info", "plan-recorded", { camera: o.camera, plan: planId(spec), version: rev });
   };
-  await record(initial, "initial");
   const policy = o.oracle !== undefined ? new PlanSwitchPolicy({ marginFraction: 0, holdMs: 0 }) : new PlanSwitchPolicy({ marginFraction: o.switchMargin ?? 0.1, holdMs: o.holdMs ?? 2000 });
   let estimates$: Observable<{ bytesPerSec: number; confidence: number; at: number }>;
+  let start = initial;
   if (o.oracle !== undefined) {
     const oracle = o.oracle;
     estimates$ = interval(250).pipe(map(() => ({ bytesPerSec: oracle(Date.now()), confidence: 1, at: Date.now() })));
   } else {
     observer = new BandwidthObserver({ nc: edge.nc, camera: o.camera, busy: () => edge.inFlight() > 0, estimator: o.estimator ?? "harmonic", ...(o.logger ? { logger: o.logger } : {}) });
+    // Measure the link before the first real plan (the edge-only placeholder needs no bandwidth).
+    const measured = guess === undefined ? await observer.measureNow() : undefined;
+    if (measured !== undefined) {
+      lastEstimate = measured.bytesPerSec;
+      const p = plan(profile, measured.bytesPerSec, budget);
+      start = { cut: p.cut, codec: p.codec, bits: p.bits };
+      if (planId(start) !== planId(initial)) await edge.setPlan(start);
+    }
     estimates$ = observer.bandwidth$();
   }
+  await record(start, guess === undefined && o.oracle === undefined ? "first estimate" : "initial");
   const sub: Subscription = estimates$
     .pipe(
       map((e) => {
@@ -130,7 +139,7 @@ export async function startAdaptiveEdge(o: AdaptiveEdgeOptions): Promise<Adaptiv
         return e;
       }),
       replan({
-        profile, maxAccuracyDrop: budget, policy, initial, collapse: o.collapse ?? "edge-only", ...(o.logger ? { logger: o.logger } : {}),
+        profile, maxAccuracyDrop: budget, policy, initial: start, collapse: o.collapse ?? "edge-only", ...(o.logger ? { logger: o.logger } : {}),
         setDropping: (on) => edge.setDropping(on),
         apply: async (spec, why) => {
           const from = planId(edge.plan());
@@ -143,7 +152,7 @@ export async function startAdaptiveEdge(o: AdaptiveEdgeOptions): Promise<Adaptiv
     .subscribe({
       next: (d) => {
         decisions.push(d);
-        if (d.switched) switches.push({ from: switches.at(-1)?.to ?? planId(initial), to: d.plan, reason: d.reason, proposedAt: d.proposedAt ?? d.at, decidedAt: Date.now() });
+        if (d.switched) switches.push({ from: switches.at(-1)?.to ?? planId(start), to: d.plan, reason: d.reason, proposedAt: d.proposedAt ?? d.at, decidedAt: Date.now() });
         o.onDecision?.(d);
       },
       error: (e: unknown) => o.logger?.log("error", "replan-failed", { error: (e as Error).message }),

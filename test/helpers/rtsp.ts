@@ -7,6 +7,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { stopChild } from "../../services/nats-server.js";
 
 /** Options of {@link startRtspServer}. */
 export interface RtspServerOptions {
@@ -40,23 +41,13 @@ export interface RtspServerHandle extends AsyncDisposable {
   restart(): Promise<void>;
 }
 
+
 const SCRIPT = join(import.meta.dirname, "../../scripts/rtsp-server.py");
 
 function python(): string {
   return process.env.JALAD_PYTHON ?? (existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3");
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const kill = setTimeout(() => child.kill("SIGKILL"), 5000);
-    child.once("exit", () => {
-      clearTimeout(kill);
-      resolve();
-    });
-    child.kill("SIGTERM");
-  });
-}
 
 /** Spawns the server and waits for `READY port=<n> url=<url>`. */
 async function launch(o: RtspServerOptions, port: number): Promise<{ child: ChildProcess; port: number; url: string }> {

@@ -70,6 +70,7 @@ function harness(options: Partial<ReplanOptions> = {}): Harness {
           return Promise.resolve();
         },
         setDropping: (on) => void dropping.push(on),
+        urgentFactor: Infinity, // the hold tests below; the urgent rule has its own test
         ...options,
       }),
     )
@@ -320,5 +321,19 @@ describe("replan: serialisation and errors", () => {
   test("objective latency-at-fps plans instead of collapsing on a healthy link", async () => {
     const h = harness({ objective: "latency-at-fps", minFps: 0.1 });
     expect((await h.feed(HIGH, 0))[0]).toMatchObject({ collapsed: false });
+  });
+});
+
+describe("replan: urgent switches", () => {
+  test("a plan more than urgentFactor× faster is adopted at once, without the hold", async () => {
+    const h = harness({ urgentFactor: 2 });
+    const [d] = await h.feed(LOW, 1_000); // png 830 ms vs result 62.1 ms: 13× faster
+    expect(d).toMatchObject({ switched: true, reason: "urgent", plan: "2.result" });
+    expect(h.applied.map((a) => a.spec)).toEqual([RESULT]);
+  });
+
+  test("under the factor, the hold still applies", async () => {
+    const h = harness({ urgentFactor: 20 });
+    expect((await h.feed(LOW, 1_000))[0]).toMatchObject({ switched: false, reason: "holding" });
   });
 });
