@@ -6,9 +6,10 @@
  *   are measured back to back, not each with its own round trip). A publish that found the link
  *   idle also paid one round trip, which is subtracted (the minimum RTT seen by NATS pings).
  * - Active probes: when no sample of at least `minSampleBytes` came in for `probeIntervalMs`, a
- *   probe of `probeBytes` is published on `jalad.probe.<camera>` (core NATS: no stream stores
- *   it) followed by a flush; its PONG returns after the bytes went through. The byte cost is
- *   bounded: probes never exceed `probeBudget` of the current estimate.
+ *   probe lasting about `probeMs` at the estimated rate is published on `jalad.probe.<camera>`
+ *   (core NATS: no stream stores it) followed by a flush; its PONG returns after the bytes went
+ *   through. The byte cost is bounded: probes are spaced so that they use at most `probeBudget`
+ *   of the estimated link on average.
  * Emits `bandwidth$` every `intervalMs` with the estimator's estimate and confidence.
  */
 import { Observable } from "rxjs";
@@ -28,9 +29,14 @@ export interface ObserverOptions {
   readonly minSampleBytes?: number;
   /** Probe when no usable sample came for this long, ms. Default 500. */
   readonly probeIntervalMs?: number;
-  /** Largest probe, bytes. Default 262144. */
+  /**
+   * A probe lasts about this long at the estimated rate, ms: long enough that the round trip and
+   * fixed per-probe costs (measured: about one RTT) do not bias it low. Default 200.
+   */
+  readonly probeMs?: number;
+  /** Largest probe, bytes. Default 524288. */
   readonly maxProbeBytes?: number;
-  /** Fraction of the estimated link a probe may use over one probe interval. Default 0.1. */
+  /** Fraction of the estimated link probes may use on average (probes are spaced to keep to it). Default 0.1. */
   readonly probeBudget?: number;
   /** Whether the edge has publishes in flight: probes wait for an idle link, or they would time the queue ahead of them. */
   readonly busy?: () => boolean;
@@ -52,13 +58,14 @@ export class BandwidthObserver {
   private lastUsefulAt = Date.now();
   private minRttMs = Infinity;
   private probing = false;
+  private nextProbeAt = 0;
   /** Probe bytes sent in total. */
   probeBytes = 0;
   /** Samples taken in total. */
   samples = 0;
 
   constructor(private readonly o: ObserverOptions) {
-    this.estimator = createBandwidthEstimator(o.estimator ?? "harmonic", { window: 4 });
+    this.estimator = createBandwidthEstimator(o.estimator ?? "harmonic", { window: 3 });
   }
 
   /** Feeds one acknowledged publish: bytes sent, when it was sent and acked (epoch ms). */
@@ -97,8 +104,8 @@ export class BandwidthObserver {
     this.probing = true;
     try {
       const est = this.estimator.estimate(now)?.bytesPerSec ?? 100_000;
-      const budget = (this.o.probeBudget ?? 0.1) * est * ((this.o.probeIntervalMs ?? 500) / 1000);
-      const bytes = Math.round(Math.max(4096, Math.min(this.o.maxProbeBytes ?? 262144, budget)));
+      const bytes = Math.round(Math.max(8192, Math.min(this.o.maxProbeBytes ?? 524288, (est * (this.o.probeMs ?? 200)) / 1000)));
+      this.nextProbeAt = now + (bytes / ((this.o.probeBudget ?? 0.1) * est)) * 1000;
       await this.measureRtt();
       const t0 = Date.now();
       this.o.nc.publish(`jalad.probe.${this.o.camera}`, new Uint8Array(bytes));
@@ -126,7 +133,7 @@ export class BandwidthObserver {
       void this.measureRtt();
       const tick = setInterval(() => {
         const now = Date.now();
-        if (now - this.lastUsefulAt > (this.o.probeIntervalMs ?? 500) && this.o.busy?.() !== true) void this.probe(now);
+        if (now - this.lastUsefulAt > (this.o.probeIntervalMs ?? 500) && now >= this.nextProbeAt && this.o.busy?.() !== true) void this.probe(now);
         const e = this.estimator.estimate(now);
         if (e !== undefined) sub.next({ ...e, at: now });
       }, this.o.intervalMs ?? 500);
