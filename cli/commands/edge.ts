@@ -29,6 +29,7 @@ interface EdgeFlags {
   queue: number;
   policy: string;
   maxInFlight: number;
+  sendQueue: number;
   threads: number;
   inputShape?: string;
   reconnectMax: number;
@@ -79,6 +80,7 @@ export function registerEdgeCommand(program: Command): void {
     .option("--queue <n>", "frames allowed to wait for the front segment", parseCount("--queue", 1), 4)
     .option("--policy <p>", "when the queue is full: drop-oldest or block", "drop-oldest")
     .option("--max-in-flight <n>", "publishes awaiting their ack at once", parseCount("--max-in-flight", 1), 4)
+    .option("--send-queue <n>", "encoded frames allowed to wait for a publish slot (1: lowest latency)", parseCount("--send-queue", 1), 2)
     .option("--threads <n>", "onnxruntime threads for the front segment", parseCount("--threads", 1), 1)
     .option("--input-shape <spec>", "input shape for dynamic dims, e.g. 1x3x640x640")
     .option("--reconnect-max <ms>", "ceiling of the source's reconnect backoff, ms", parseCount("--reconnect-max", 1), 10000)
@@ -91,7 +93,7 @@ export function registerEdgeCommand(program: Command): void {
       try {
         edge = await startEdge({
           camera: f.camera, source: f.source, model, plan, natsUrl: natsUrlOf(f.nats), slowdown: f.edgeSlowdown, queue: f.queue, policy: f.policy,
-          maxInFlight: f.maxInFlight, threads: f.threads, loop: f.loop === true, reconnect: { maxDelayMs: f.reconnectMax },
+          maxInFlight: f.maxInFlight, sendQueue: f.sendQueue, threads: f.threads, loop: f.loop === true, reconnect: { maxDelayMs: f.reconnectMax },
           ...(f.fps !== undefined ? { fps: f.fps } : {}), ...(f.frames !== undefined ? { frames: f.frames } : {}), ...(f.inputShape !== undefined ? { inputShape: f.inputShape } : {}),
           logger: jsonLogger("edge"),
         });
