@@ -6,6 +6,7 @@ import type { CameraSpec, CamerasObjective } from "../../planner/cameras.js";
 import { PlannerError, PlannerErrorCode } from "../../planner/errors.js";
 import { planCameras } from "../../planner/multi-camera.js";
 import { OBJECTIVES, type Objective, plan } from "../../planner/plan.js";
+import { withEdgeSlowdown } from "../../planner/edge-slowdown.js";
 import type { Profile } from "../../planner/profile.js";
 import { formatRate, parseRate } from "../../planner/rates.js";
 import { CliError, ExitCode } from "../errors.js";
@@ -45,15 +46,18 @@ export function registerPlanCommand(program: Command): void {
     .option("--objective <o>", `${OBJECTIVES.join(", ")}`, "latency")
     .option("--min-fps <n>", "frame-rate floor for latency-at-fps")
     .option("--cameras <cams.json>", "plan many cameras jointly: { uplink, cloudCapacityMsPerSec?, objective?: sum|max, cameras: [{ id, profile, maxAccuracyDrop, fps, weight?, minFps? }] }")
+    .option("--edge-slowdown <k>", "plan for an edge k× slower than the profile's (front segment time × k, as jalad edge --edge-slowdown)", "1")
     .option("--json", "print the plan as JSON")
-    .action(async (f: { profile?: string; bandwidth?: string; maxAccuracyDrop: string; objective: string; minFps?: string; cameras?: string; json?: boolean }) => {
+    .action(async (f: { profile?: string; bandwidth?: string; edgeSlowdown: string; maxAccuracyDrop: string; objective: string; minFps?: string; cameras?: string; json?: boolean }) => {
       if (f.cameras !== undefined) return planMany(f.cameras, f.json === true);
       if (f.profile === undefined || f.bandwidth === undefined) throw new CliError("jalad plan needs --profile and --bandwidth (or --cameras)");
       if (!(OBJECTIVES as readonly string[]).includes(f.objective)) throw new CliError(`--objective expects one of ${OBJECTIVES.join(", ")}, got "${f.objective}"`);
       const minFps = f.minFps === undefined ? undefined : Number(f.minFps);
       if (minFps !== undefined && !(minFps >= 0)) throw new CliError(`--min-fps expects a number ≥ 0, got "${f.minFps}"`);
       if (f.objective === "latency-at-fps" && minFps === undefined) throw new CliError("--objective latency-at-fps needs --min-fps");
-      const profile = readProfile(f.profile, "--profile");
+      const k = Number(f.edgeSlowdown);
+      if (!(k >= 1) || !Number.isFinite(k)) throw new CliError(`--edge-slowdown expects a number ≥ 1, got "${f.edgeSlowdown}"`);
+      const profile = withEdgeSlowdown(readProfile(f.profile, "--profile"), k);
       const bw = rate("--bandwidth", f.bandwidth);
       const budget = fraction("--max-accuracy-drop", f.maxAccuracyDrop);
       let p;
