@@ -59,7 +59,7 @@ describe("link emulator", () => {
     expect(emu.stats()).toMatchObject({ bytesUp: total, bytesDown: total, connectionsTotal: 4, connections: 0, bufferedBytes: 0 });
   });
 
-  test("shapes the uplink: 400 KB at 200 KB/s takes at least 1.5 s (a lower bound), and bytes arrive intact", async () => {
+  test("shapes the uplink: 400 KB at 200 KB/s is held back in the shaper and delivered in order, intact", async () => {
     const received: Buffer[] = [];
     let ended = false;
     await using sink = await serve((s) => {
@@ -72,12 +72,16 @@ describe("link emulator", () => {
     await using emu = await link(sink.port, { rate: 200_000 });
     expect(emu.stats().currentRateBytesPerSec).toBe(200_000);
     const data = randomBytes(400_000);
-    const t0 = performance.now();
     const c = createConnection({ port: emu.port, host: "127.0.0.1" });
     c.on("error", () => {});
     c.end(data);
+    // While the transfer runs, most of it sits in the shaper: once the sender is done, the sink
+    // has far less than everything and the emulator holds the rest (no timing is asserted).
+    await until(() => emu.stats().bufferedBytes + emu.stats().bytesUp >= 400_000 || ended, "the sender to hand everything over");
+    const mid = emu.stats();
+    expect(ended).toBe(false);
+    expect(mid.bufferedBytes).toBeGreaterThan(100_000);
     await until(() => ended, "the sink to get everything");
-    expect(performance.now() - t0).toBeGreaterThanOrEqual(1500);
     expect(Buffer.concat(received).equals(data)).toBe(true);
     expect(emu.stats().bytesUp).toBe(400_000);
   });
