@@ -47,6 +47,20 @@ describe("jalad plan", () => {
     expect(r.stderr).toMatch(/INFEASIBLE: .*the fastest is cut/);
   });
 
+  test("--edge-slowdown plans for a slower edge: the face embedder's cut moves earlier as k grows", async () => {
+    const profile = join(import.meta.dirname, "../../profiles/face-embed.profile.json");
+    const at = async (k: string): Promise<{ cut: number; predicted: { edgeMs: number } }> => {
+      const r = await jalad(["plan", "--profile", profile, "--bandwidth", "300KB/s", "--edge-slowdown", k, "--json"]);
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as { cut: number; predicted: { edgeMs: number } };
+    };
+    const fast = await at("1");
+    const slow = await at("8");
+    expect(slow.cut).not.toBe(fast.cut);
+    expect(slow.cut).toBeLessThan(fast.cut); // less of a slow edge's compute before the cut
+    expectUsageError(await jalad(["plan", "--profile", profile, "--bandwidth", "300KB/s", "--edge-slowdown", "0.5"]), /--edge-slowdown expects a number ≥ 1/);
+  });
+
   test("the human output lists the choice and ranked alternatives", async () => {
     const r = await jalad(["plan", "--profile", PROFILE, "--bandwidth", "1MB/s", "--max-accuracy-drop", "0.02"]);
     expect(r.code, r.stderr).toBe(0);
