@@ -74,8 +74,7 @@ export class BandwidthObserver {
     const start = Math.max(sentAt, this.lastAckAt);
     this.lastAckAt = Math.max(this.lastAckAt, ackedAt);
     if (bytes < (this.o.minSampleBytes ?? 16384)) return;
-    const rtt = Number.isFinite(this.minRttMs) ? this.minRttMs : 0;
-    const ms = Math.max(1, ackedAt - start - (idle ? rtt : 0));
+    const ms = this.lessRtt(ackedAt - start, idle);
     this.add({ bytes, ms, at: ackedAt, source: "traffic" });
   }
 
@@ -90,7 +89,19 @@ export class BandwidthObserver {
     return this.estimator.estimate(now);
   }
 
+  /**
+   * A delivery time less the round trip it paid when it started on an idle link. Never less than
+   * half the measured time: an RTT measured while the link was busy is inflated, and subtracting
+   * it whole would turn a slow delivery into an absurdly fast one.
+   */
+  private lessRtt(ms: number, idle: boolean): number {
+    const rtt = idle && Number.isFinite(this.minRttMs) ? this.minRttMs : 0;
+    return Math.max(1, ms - rtt, ms / 2);
+  }
+
+  /** Measures an RTT (only on an idle link: a PING queued behind frame bytes measures the queue). */
   private async measureRtt(): Promise<void> {
+    if (this.o.busy?.() === true) return;
     try {
       const rtt = await this.o.nc.rtt();
       this.minRttMs = Math.min(this.minRttMs, rtt);
@@ -112,8 +123,7 @@ export class BandwidthObserver {
       await this.o.nc.flush();
       const t1 = Date.now();
       this.probeBytes += bytes;
-      const rtt = Number.isFinite(this.minRttMs) ? this.minRttMs : 0;
-      this.add({ bytes, ms: Math.max(1, t1 - t0 - rtt), at: t1, source: "probe" });
+      this.add({ bytes, ms: this.lessRtt(t1 - t0, true), at: t1, source: "probe" });
     } catch (e) {
       this.o.logger?.log("warn", "probe-failed", { error: (e as Error).message });
     } finally {
