@@ -5,6 +5,8 @@
 import { DataType, type Dim } from "./onnx.js";
 import { type AttrValue, encodeGraph, encodeModel, encodeNode, encodeTensor, encodeValueInfo, modelHeaderFields } from "./onnx-write.js";
 
+export { seededRandom } from "./random.js";
+
 /** Options for {@link GraphBuilder}. */
 export interface GraphBuilderOptions {
   /** Graph name. Default "graph". */
@@ -123,17 +125,6 @@ export class GraphBuilder {
   }
 }
 
-/** A seeded PRNG (mulberry32) returning floats in [0, 1): deterministic fixture weights. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** `n` uniform weights in ±sqrt(3/fanIn)·gain (He-style scale) from `rand`. */
 export function heWeights(rand: () => number, n: number, fanIn: number, gain = Math.SQRT2): Float32Array {

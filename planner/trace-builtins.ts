@@ -4,6 +4,7 @@
  */
 import { type BandwidthTrace, type TraceSample, traceFromSamples } from "./trace.js";
 import { TraceError, TraceErrorCode } from "./trace-errors.js";
+import { seededRandom } from "../model/random.js";
 
 /** Options for {@link stepTrace}. */
 export interface StepTraceOptions {
@@ -44,18 +45,6 @@ export interface Synthetic3gOptions {
 /** The levels of the {@link synthetic3gTrace} chain, bytes/s: 50 KB/s to 1 MB/s. */
 export const SYNTHETIC_3G_LEVELS: readonly number[] = [50e3, 100e3, 200e3, 350e3, 600e3, 1e6];
 
-/** mulberry32: a small seeded PRNG with floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * A seeded, 3G-like fluctuating trace of `durationS` seconds (the same seed gives the same trace).
  *
@@ -74,7 +63,7 @@ export function synthetic3gTrace(seed: number, durationS: number, options: Synth
   const stepMs = options.stepMs ?? 500;
   if (!(Number.isFinite(durationS) && durationS > 0)) throw new TraceError(TraceErrorCode.BadArgument, `durationS must be a finite number > 0, got ${durationS}`);
   if (!(Number.isFinite(stepMs) && stepMs > 0)) throw new TraceError(TraceErrorCode.BadArgument, `stepMs must be a finite number > 0, got ${stepMs}`);
-  const rand = mulberry32(Number.isFinite(seed) ? Math.trunc(seed) : 0);
+  const rand = seededRandom(Number.isFinite(seed) ? Math.trunc(seed) : 0);
   const gauss = (): number => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
   const levels = SYNTHETIC_3G_LEVELS;
   const lo = levels[0] as number;

@@ -1,0 +1,13 @@
+/** A seeded PRNG shared by fixture weights (model/builder.ts) and synthetic traces (planner/). Pure. */
+
+/** mulberry32: a small seeded PRNG returning floats in [0, 1); the same seed gives the same sequence. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
