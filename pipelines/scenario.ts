@@ -15,7 +15,7 @@ import { type LinkEmulatorHandle, startLinkEmulator } from "../services/link-emu
 import { type Logger, silentLogger } from "../services/log.js";
 import { type AdaptiveEdgeHandle, type PlanSwitch, startAdaptiveEdge } from "./adaptive-edge.js";
 import { type EdgeHandle, type EdgeSummary, startEdge } from "./edge.js";
-import { followResults } from "./results.js";
+import { ResultWindow, followResults } from "./results.js";
 import { quantile } from "./timing.js";
 
 /** Which planner drives the edge. */
@@ -116,7 +116,11 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioMetrics> 
   const trueRate = (now: number): number => trace.rateAt(now - linkStart);
   const direct: NatsConnection = await connect({ servers: o.natsUrl, name: `jalad-scenario-${o.camera}` });
   const results = new Map<number, { e2e: number; plan: string; at: number }>();
-  const follow = await followResults(direct, { camera: o.camera, onResult: (r) => results.set(r.seq, { e2e: r.latency.endToEndMs, plan: r.plan, at: Date.now() }) });
+  const recent = new ResultWindow(5000);
+  const follow = await followResults(direct, { camera: o.camera, onResult: (r) => {
+    results.set(r.seq, { e2e: r.latency.endToEndMs, plan: r.plan, at: Date.now() });
+    recent.add(r);
+  } });
   const common = {
     camera: o.camera, source: o.source, model: o.model, natsUrl: `nats://127.0.0.1:${link.port}`, loop: true, queue: 1, maxInFlight: 1, sendQueue: 1, policy: "drop-oldest" as const,
     slowdown: o.slowdown ?? 8, logger, reconnect: { maxDelayMs: 2000 }, ackTimeoutMs: 30_000,
@@ -133,12 +137,11 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioMetrics> 
   let lastDropped = 0;
   const tick = setInterval(() => {
     const now = Date.now();
-    const recent = [...results.values()].filter((r) => r.at > now - 5000);
-    const e2e = recent.map((r) => r.e2e);
+    const w = recent.summary(now);
     const truth = trueRate(now);
     const est = adaptive?.estimate();
     if (est !== undefined && truth > 0) errors.push(Math.abs(est - truth) / truth);
-    o.onTick?.({ label: o.label, elapsedS: (now - started) / 1000, trueBytesPerSec: truth, estimateBytesPerSec: est, plan: planId(edge.plan()), fps: recent.length / 5, p50Ms: quantile(e2e, 0.5), p95Ms: quantile(e2e, 0.95), dropped: lastDropped });
+    o.onTick?.({ label: o.label, elapsedS: (now - started) / 1000, trueBytesPerSec: truth, estimateBytesPerSec: est, plan: planId(edge.plan()), fps: w.fps, p50Ms: w.p50, p95Ms: w.p95, dropped: lastDropped });
   }, 1000);
   const telemetry = direct.subscribe(`jalad.telemetry.${o.camera}`, { callback: (_e, m) => {
     try {
