@@ -181,7 +181,6 @@ interface Computed {
   /** Emulated edge compute (measured × slowdown), ms. */
   readonly edgeMs: number;
   readonly encodeMs: number;
-  readonly wallMs?: number;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -278,11 +277,10 @@ export async function startEdge(o: EdgeOptions): Promise<EdgeHandle> {
     }
     const preprocess = { inputName, rgb: frame.rgb, width, height, normalize: runtime.manifest.normalize };
     const encode = t.kind === "result" ? undefined : { meta, spec: encodingSpecOf(t), names: runtime.segments(plan.spec.cut).crossing };
-    const tr = performance.now();
     const r = await pool.run(runtime.key(plan.spec.cut, "front"), {}, { preprocess, ...(encode ? { encode } : {}) });
     const computeMs = (r.preprocessMs ?? 0) + r.ms;
     if (slowdown > 1) await sleep((slowdown - 1) * computeMs);
-    if (r.encoded !== undefined) return { frame, plan, seq, body: r.encoded, content: "features", edgeMs: computeMs * slowdown, encodeMs: r.encodeMs ?? 0, wallMs: performance.now() - tr };
+    if (r.encoded !== undefined) return { frame, plan, seq, body: r.encoded, content: "features", edgeMs: computeMs * slowdown, encodeMs: r.encodeMs ?? 0 };
     const te = performance.now();
     const first = Object.values(r.outputs)[0];
     const outputs = first === undefined ? null : adapter.result(adapter.predict({ data: first.data as Float32Array, dims: first.dims }));
