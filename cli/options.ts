@@ -20,6 +20,15 @@ export function parsePositive(flag: string, min = 0): (v: string) => number {
   };
 }
 
+/** Parses a fraction in 0..1 (an accuracy budget: 0.01 = 1%). */
+export function parseFraction(flag: string): (v: string) => number {
+  return (v: string) => {
+    const n = Number(v);
+    if (v.trim() === "" || !Number.isFinite(n) || n < 0 || n > 1) throw new CliError(`${flag} expects a fraction in 0..1 (e.g. 0.01 for 1%), got "${v}"`);
+    return n;
+  };
+}
+
 /** The NATS URL: the flag, else `NATS_URL`, else nats://127.0.0.1:4222. */
 export function natsUrlOf(flag: string | undefined): string {
   return flag ?? process.env.NATS_URL ?? "nats://127.0.0.1:4222";

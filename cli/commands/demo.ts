@@ -10,7 +10,7 @@ import { resolveModelArg } from "../../services/bundled-models.js";
 import { jsonLogger } from "../../services/log.js";
 import { CliError } from "../errors.js";
 import { readProfile } from "../files.js";
-import { onShutdownSignal, parsePositive } from "../options.js";
+import { onShutdownSignal, parseFraction, parsePositive } from "../options.js";
 import { loadTrace } from "./link.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -21,14 +21,6 @@ function profileFor(model: string, flag: string | undefined): Profile {
   const shipped = join(ROOT, "profiles", `${basename(model).replace(/\.onnx$/, "")}.profile.json`);
   if (!existsSync(shipped)) throw new CliError(`no profile for model ${model}: run jalad calibrate --model ${model} ... --out ${shipped}, or pass --profile`);
   return readProfile(shipped, "profile");
-}
-
-function fraction(flag: string): (v: string) => number {
-  return (v) => {
-    const n = Number(v);
-    if (v.trim() === "" || !(n >= 0 && n <= 1)) throw new CliError(`${flag} expects a fraction in 0..1, got "${v}"`);
-    return n;
-  };
 }
 
 /** An AbortController tripped by the first SIGINT/SIGTERM. */
@@ -46,7 +38,7 @@ export function registerDemoCommands(program: Command): void {
     .option("--model <m>", "bundled model name or .onnx path", "ppocr-det")
     .option("--profile <file>", "planner profile (default: profiles/<model>.profile.json)")
     .option("--edge-slowdown <k>", "emulate a k× slower edge", parsePositive("--edge-slowdown", 0.999), 8)
-    .option("--max-accuracy-drop <x>", "accuracy budget, fraction", fraction("--max-accuracy-drop"), 0.01)
+    .option("--max-accuracy-drop <x>", "accuracy budget, fraction", parseFraction("--max-accuracy-drop"), 0.01)
     .option("--no-baseline", "skip the cloud-only PNG comparison run")
     .action(async (f: { duration: number; model: string; profile?: string; edgeSlowdown: number; maxAccuracyDrop: number; baseline: boolean }) => {
       const model = resolveModelArg(f.model);
@@ -67,7 +59,7 @@ export function registerDemoCommands(program: Command): void {
     .option("--model <m>", "bundled model name or .onnx path", "ppocr-det")
     .option("--profile <file>", "planner profile (default: profiles/<model>.profile.json)")
     .option("--edge-slowdown <k>", "emulate a k× slower edge", parsePositive("--edge-slowdown", 0.999), 8)
-    .option("--max-accuracy-drop <x>", "accuracy budget, fraction", fraction("--max-accuracy-drop"), 0.01)
+    .option("--max-accuracy-drop <x>", "accuracy budget, fraction", parseFraction("--max-accuracy-drop"), 0.01)
     .option("--source <src>", "frames: video file, folder or rtsp:// URL (default: the clip of photos with text)")
     .option("--out <dir>", "where the table, JSON and plot go", "reports")
     .option("--json", "print one JSON object on stdout instead of the table")

@@ -11,13 +11,9 @@ import type { Profile } from "../../planner/profile.js";
 import { formatRate, parseRate } from "../../planner/rates.js";
 import { CliError, ExitCode } from "../errors.js";
 import { readJsonFile, readProfile } from "../files.js";
+import { parseFraction } from "../options.js";
 import { table } from "../format.js";
 
-function fraction(flag: string, v: string): number {
-  const n = Number(v);
-  if (v.trim() === "" || !Number.isFinite(n) || n < 0 || n > 1) throw new CliError(`${flag} expects a fraction in 0..1 (e.g. 0.01 for 1%), got "${v}"`);
-  return n;
-}
 
 function rate(flag: string, v: string): number {
   try {
@@ -59,7 +55,7 @@ export function registerPlanCommand(program: Command): void {
       if (!(k >= 1) || !Number.isFinite(k)) throw new CliError(`--edge-slowdown expects a number ≥ 1, got "${f.edgeSlowdown}"`);
       const profile = withEdgeSlowdown(readProfile(f.profile, "--profile"), k);
       const bw = rate("--bandwidth", f.bandwidth);
-      const budget = fraction("--max-accuracy-drop", f.maxAccuracyDrop);
+      const budget = parseFraction("--max-accuracy-drop")(f.maxAccuracyDrop);
       let p;
       try {
         p = plan(profile, bw, budget, f.objective as Objective, minFps !== undefined ? { minFps } : {});

@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { PlannerError, PlannerErrorCode } from "../../planner/errors.js";
 import { reportProfile } from "../../pipelines/report-profile.js";
+import { parseFraction } from "../options.js";
 import { CliError, ExitCode } from "../errors.js";
 import { readProfile } from "../files.js";
 import { table } from "../format.js";
@@ -17,8 +18,7 @@ export function registerReportCommands(program: Command): void {
     .description("bytes per cut for several c, accuracy drop vs c, predicted latency vs bandwidth with the chosen envelope")
     .action(async (path: string, f: { out: string; maxAccuracyDrop: string; codec?: string }) => {
       const profile = readProfile(path);
-      const budget = Number(f.maxAccuracyDrop);
-      if (!(budget >= 0 && budget <= 1)) throw new CliError(`--max-accuracy-drop expects a fraction in 0..1, got "${f.maxAccuracyDrop}"`);
+      const budget = parseFraction("--max-accuracy-drop")(f.maxAccuracyDrop);
       try {
         const files = await reportProfile(profile, f.out, { maxAccuracyDrop: budget, ...(f.codec ? { codec: f.codec } : {}) });
         const rows = profile.encodings.map((e) => {
